@@ -20,43 +20,43 @@
 namespace tls13 {
 
 enum class decode_errc {
-  truncated = 1,           // a length points past the end of its container
-  trailing_data,           // bytes left over after a structure that must fill its container
-  bad_length,              // a length field breaks its declared bounds (e.g. empty vector<1..>)
-  record_too_large,        // TLSCiphertext > 2^14+256 or TLSPlaintext > 2^14
-  message_too_large,       // a handshake message over the configured cap
-  bad_value,               // an enumerated field holds a value that is not allowed there
-  duplicate_extension,     // the same extension twice in one message
+  truncated = 1,        // a length points past the end of its container
+  trailing_data,        // bytes left over after a structure that must fill its container
+  bad_length,           // a length field breaks its declared bounds (e.g. empty vector<1..>)
+  record_too_large,     // TLSCiphertext > 2^14+256 or TLSPlaintext > 2^14
+  message_too_large,    // a handshake message over the configured cap
+  bad_value,            // an enumerated field holds a value that is not allowed there
+  duplicate_extension,  // the same extension twice in one message
 };
 
 enum class protocol_errc {
-  unexpected_message = 1,  // message or record type not allowed in the current state
-  bad_record_mac,          // AEAD authentication failed
-  illegal_parameter,       // a field holds a value that is not legal in this context
-  missing_extension,       // a mandatory extension is absent
-  unsupported_extension,   // an extension appeared where it is not allowed
-  decrypt_error,           // Finished or CertificateVerify check failed
-  empty_fragment,          // zero-length handshake or alert fragment (RFC 8446 §5.1)
-  bad_padding,             // TLSInnerPlaintext was all zeros: no content type
-  message_spans_key_change,// handshake message split across a key change (RFC 8446 §5.1)
-  interleaved_content,     // other content between fragments of one handshake message
-  protocol_version,        // peer does not speak TLS 1.3
-  key_limit_reached,       // too many records under one key and no KeyUpdate possible
+  unexpected_message = 1,    // message or record type not allowed in the current state
+  bad_record_mac,            // AEAD authentication failed
+  illegal_parameter,         // a field holds a value that is not legal in this context
+  missing_extension,         // a mandatory extension is absent
+  unsupported_extension,     // an extension appeared where it is not allowed
+  decrypt_error,             // Finished or CertificateVerify check failed
+  empty_fragment,            // zero-length handshake or alert fragment (RFC 8446 §5.1)
+  bad_padding,               // TLSInnerPlaintext was all zeros: no content type
+  message_spans_key_change,  // handshake message split across a key change (RFC 8446 §5.1)
+  interleaved_content,       // other content between fragments of one handshake message
+  protocol_version,          // peer does not speak TLS 1.3
+  key_limit_reached,         // too many records under one key and no KeyUpdate possible
 };
 
 enum class certificate_errc {
-  bad_certificate = 1,     // corrupt or unparsable certificate
-  unsupported_certificate, // key type or algorithm we cannot use
+  bad_certificate = 1,      // corrupt or unparsable certificate
+  unsupported_certificate,  // key type or algorithm we cannot use
   revoked,
-  expired,                 // outside its validity period (also: not yet valid)
-  unknown_issuer,          // no path to a trust anchor
-  name_mismatch,           // the server name is not in the certificate
-  bad_signature,           // a signature in the chain does not verify
-  constraint_violated,     // basicConstraints / nameConstraints / pathLen
-  bad_key_usage,           // keyUsage or extendedKeyUsage does not allow this use
-  chain_too_long,          // more certificates or path-building work than the configured bound
-  certificate_required,    // the peer sent no certificate but one is required
-  unknown,                 // rejected for another reason (e.g. by the application's callback)
+  expired,               // outside its validity period (also: not yet valid)
+  unknown_issuer,        // no path to a trust anchor
+  name_mismatch,         // the server name is not in the certificate
+  bad_signature,         // a signature in the chain does not verify
+  constraint_violated,   // basicConstraints / nameConstraints / pathLen
+  bad_key_usage,         // keyUsage or extendedKeyUsage does not allow this use
+  chain_too_long,        // more certificates or path-building work than the configured bound
+  certificate_required,  // the peer sent no certificate but one is required
+  unknown,               // rejected for another reason (e.g. by the application's callback)
 };
 
 enum class policy_errc {
@@ -69,17 +69,17 @@ enum class policy_errc {
   early_data_rejected,      // 0-RTT refused (informational: the handshake goes on)
   unrecognized_name,        // SNI names no configured server
   psk_rejected,
-  handshake_failure,        // parameters could not be agreed for another reason
+  handshake_failure,  // parameters could not be agreed for another reason
 };
 
 enum class internal_errc {
-  crypto_failure = 1,       // libcrypto reported an error
-  invalid_argument,         // the API was called with a value it does not accept
-  invalid_state,            // the API was called in a state where it is not allowed
-  buffer_too_small,         // an output buffer cannot hold the result
-  limit_exceeded,           // a local resource limit was hit
-  random_failure,           // the CSPRNG failed
-  key_mismatch,             // private key does not match the certificate, or wrong key type
+  crypto_failure = 1,  // libcrypto reported an error
+  invalid_argument,    // the API was called with a value it does not accept
+  invalid_state,       // the API was called in a state where it is not allowed
+  buffer_too_small,    // an output buffer cannot hold the result
+  limit_exceeded,      // a local resource limit was hit
+  random_failure,      // the CSPRNG failed
+  key_mismatch,        // private key does not match the certificate, or wrong key type
 };
 
 const std::error_category& decode_category() noexcept;
@@ -112,9 +112,14 @@ const char* alert_name(alert_description) noexcept;
 }  // namespace tls13
 
 namespace std {
-template <> struct is_error_code_enum<tls13::decode_errc> : true_type {};
-template <> struct is_error_code_enum<tls13::protocol_errc> : true_type {};
-template <> struct is_error_code_enum<tls13::certificate_errc> : true_type {};
-template <> struct is_error_code_enum<tls13::policy_errc> : true_type {};
-template <> struct is_error_code_enum<tls13::internal_errc> : true_type {};
+template <>
+struct is_error_code_enum<tls13::decode_errc> : true_type {};
+template <>
+struct is_error_code_enum<tls13::protocol_errc> : true_type {};
+template <>
+struct is_error_code_enum<tls13::certificate_errc> : true_type {};
+template <>
+struct is_error_code_enum<tls13::policy_errc> : true_type {};
+template <>
+struct is_error_code_enum<tls13::internal_errc> : true_type {};
 }  // namespace std

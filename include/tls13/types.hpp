@@ -15,12 +15,8 @@ using bytes = std::span<const std::byte>;
 using mut_bytes = std::span<std::byte>;
 
 // Views of raw octets from text or uint8_t buffers (tests, callers holding std::string).
-inline bytes as_bytes(const void* p, std::size_t n) noexcept {
-  return {static_cast<const std::byte*>(p), n};
-}
-inline mut_bytes as_mut_bytes(void* p, std::size_t n) noexcept {
-  return {static_cast<std::byte*>(p), n};
-}
+inline bytes as_bytes(const void* p, std::size_t n) noexcept { return {static_cast<const std::byte*>(p), n}; }
+inline mut_bytes as_mut_bytes(void* p, std::size_t n) noexcept { return {static_cast<std::byte*>(p), n}; }
 
 // RFC 8446 §5.1
 enum class content_type : std::uint8_t {
@@ -188,17 +184,16 @@ class [[nodiscard]] result<void> {
 }  // namespace tls13
 
 // Propagate an error from an expression returning result<...>; evaluates to nothing.
-#define TLS13_TRY(expr)                                  \
-  do {                                                   \
-    auto&& tls13_try_r_ = (expr);                        \
-    if (!tls13_try_r_) return tls13_try_r_.error();      \
+#define TLS13_TRY(expr)                             \
+  do {                                              \
+    auto&& tls13_try_r_ = (expr);                   \
+    if (!tls13_try_r_) return tls13_try_r_.error(); \
   } while (0)
 
 #define TLS13_CAT_IMPL_(a, b) a##b
 #define TLS13_CAT_(a, b) TLS13_CAT_IMPL_(a, b)
 // `TLS13_TRY_ASSIGN(auto x, f());` declares x from the value of f() or returns its error.
-#define TLS13_TRY_ASSIGN(decl, expr)                                  \
-  auto&& TLS13_CAT_(tls13_try_v_, __LINE__) = (expr);                 \
-  if (!TLS13_CAT_(tls13_try_v_, __LINE__))                            \
-    return TLS13_CAT_(tls13_try_v_, __LINE__).error();                \
+#define TLS13_TRY_ASSIGN(decl, expr)                                                          \
+  auto&& TLS13_CAT_(tls13_try_v_, __LINE__) = (expr);                                         \
+  if (!TLS13_CAT_(tls13_try_v_, __LINE__)) return TLS13_CAT_(tls13_try_v_, __LINE__).error(); \
   decl = std::move(*TLS13_CAT_(tls13_try_v_, __LINE__))

@@ -14,9 +14,12 @@ const EVP_CIPHER* fetched_cipher(aead_alg a) noexcept {
   static EVP_CIPHER* const aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   static EVP_CIPHER* const chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
   switch (a) {
-    case aead_alg::aes_128_gcm: return aes128;
-    case aead_alg::aes_256_gcm: return aes256;
-    case aead_alg::chacha20_poly1305: return chacha;
+    case aead_alg::aes_128_gcm:
+      return aes128;
+    case aead_alg::aes_256_gcm:
+      return aes256;
+    case aead_alg::chacha20_poly1305:
+      return chacha;
   }
   return nullptr;
 }
@@ -62,7 +65,8 @@ result<std::size_t> aead_ctx::seal(bytes nonce, bytes aad, bytes plaintext, mut_
   int len = 0;
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, u8(nonce.data()), 1, nullptr) != 1 ||
       EVP_CipherUpdate(ctx_, nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) != 1 ||
-      EVP_CipherUpdate(ctx_, u8(out.data()), &len, u8(plaintext.data()), static_cast<int>(plaintext.size())) != 1)
+      EVP_CipherUpdate(ctx_, u8(out.data()), &len, u8(plaintext.data()),
+                       static_cast<int>(plaintext.size())) != 1)
     return internal_errc::crypto_failure;
   std::size_t written = static_cast<std::size_t>(len);
   int fin = 0;

@@ -20,14 +20,15 @@ inline constexpr std::size_t aead_nonce_size = 12;
 
 constexpr aead_alg suite_aead(cipher_suite s) noexcept {
   switch (s) {
-    case cipher_suite::aes_256_gcm_sha384: return aead_alg::aes_256_gcm;
-    case cipher_suite::chacha20_poly1305_sha256: return aead_alg::chacha20_poly1305;
-    default: return aead_alg::aes_128_gcm;
+    case cipher_suite::aes_256_gcm_sha384:
+      return aead_alg::aes_256_gcm;
+    case cipher_suite::chacha20_poly1305_sha256:
+      return aead_alg::chacha20_poly1305;
+    default:
+      return aead_alg::aes_128_gcm;
   }
 }
-constexpr std::size_t aead_key_size(aead_alg a) noexcept {
-  return a == aead_alg::aes_128_gcm ? 16 : 32;
-}
+constexpr std::size_t aead_key_size(aead_alg a) noexcept { return a == aead_alg::aes_128_gcm ? 16 : 32; }
 
 class aead_ctx {
  public:

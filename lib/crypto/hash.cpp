@@ -110,9 +110,10 @@ result<digest> hmac(hash_alg h, bytes key, bytes data) noexcept {
   // EVP_MAC_init rejects a NULL key even when its length is 0; HMAC with an empty key is legal.
   static const unsigned char empty_key[1] = {0};
   const auto* k = key.empty() ? empty_key : reinterpret_cast<const unsigned char*>(key.data());
-  const bool ok = EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
-                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
-                  EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(d.data.data()), &len, d.data.size()) == 1;
+  const bool ok =
+      EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(d.data.data()), &len, d.data.size()) == 1;
   EVP_MAC_CTX_free(ctx);
   if (!ok) return internal_errc::crypto_failure;
   d.size = len;

@@ -26,7 +26,8 @@ result<void> run_hkdf(hash_alg h, int mode, bytes key, bytes salt, bytes info, m
   OSSL_PARAM params[6];
   int i = 0;
   params[i++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-  params[i++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(detail::md_name(h)), 0);
+  params[i++] =
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(detail::md_name(h)), 0);
   params[i++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<void*>(key_p), key.size());
   if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY)
     params[i++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<void*>(salt_p), salt_n);
@@ -34,8 +35,7 @@ result<void> run_hkdf(hash_alg h, int mode, bytes key, bytes salt, bytes info, m
     params[i++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::byte*>(info.data()),
                                                     info.size());
   params[i] = OSSL_PARAM_construct_end();
-  const bool ok =
-      EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), out.size(), params) == 1;
+  const bool ok = EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), out.size(), params) == 1;
   EVP_KDF_CTX_free(ctx);
   if (!ok) return internal_errc::crypto_failure;
   return {};

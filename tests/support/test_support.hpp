@@ -3,13 +3,12 @@
 
 #include <cstddef>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tls13/types.hpp"
 
@@ -52,7 +51,9 @@ inline std::string hex(bytes b) {
 inline bytes view(const byte_vec& v) { return {v.data(), v.size()}; }
 inline bytes view(std::string_view s) { return as_bytes(s.data(), s.size()); }
 
-inline std::string vector_path(std::string_view rel) { return std::string(TLS13_VECTORS_DIR) + "/" + std::string(rel); }
+inline std::string vector_path(std::string_view rel) {
+  return std::string(TLS13_VECTORS_DIR) + "/" + std::string(rel);
+}
 
 inline nlohmann::json load_json(std::string_view rel) {
   std::ifstream f(vector_path(rel));

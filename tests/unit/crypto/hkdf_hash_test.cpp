@@ -67,8 +67,9 @@ TEST(Hash, KnownAnswersAndRunningTranscript) {
   EXPECT_EQ(hex(d->view()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   auto d384 = hash(hash_alg::sha384, view(""));
   ASSERT_TRUE(d384);
-  EXPECT_EQ(hex(d384->view()),
-            "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b");
+  EXPECT_EQ(
+      hex(d384->view()),
+      "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b");
 
   auto t = transcript_hash::create(hash_alg::sha256);
   ASSERT_TRUE(t);
@@ -90,8 +91,9 @@ TEST(Hmac, Rfc4231Case2) {
   EXPECT_EQ(hex(m->view()), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   auto m384 = hmac(hash_alg::sha384, view("Jefe"), view("what do ya want for nothing?"));
   ASSERT_TRUE(m384);
-  EXPECT_EQ(hex(m384->view()),
-            "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649");
+  EXPECT_EQ(
+      hex(m384->view()),
+      "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649");
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ TEST(Errors, CategoriesAreDistinctAndMessagesNonEmpty) {
   for (std::size_t i = 0; i < std::size(codes); ++i) {
     EXPECT_FALSE(codes[i].message().empty());
     EXPECT_EQ(std::string(codes[i].category().name()).rfind("tls13.", 0), 0u);
-    for (std::size_t j = i + 1; j < std::size(codes); ++j) EXPECT_NE(&codes[i].category(), &codes[j].category());
+    for (std::size_t j = i + 1; j < std::size(codes); ++j)
+      EXPECT_NE(&codes[i].category(), &codes[j].category());
   }
 }
 
