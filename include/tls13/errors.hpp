@@ -27,6 +27,7 @@ enum class decode_errc {
   message_too_large,    // a handshake message over the configured cap
   bad_value,            // an enumerated field holds a value that is not allowed there
   duplicate_extension,  // the same extension twice in one message
+  too_many_items,       // more list entries than the configured limit (extensions, shares, ...)
 };
 
 enum class protocol_errc {

@@ -26,6 +26,8 @@ struct decode_cat final : std::error_category {
         return "peer message holds a value that is not allowed there";
       case decode_errc::duplicate_extension:
         return "peer message repeats an extension";
+      case decode_errc::too_many_items:
+        return "peer message has more list entries than the configured limit";
     }
     return "unknown decode error";
   }
