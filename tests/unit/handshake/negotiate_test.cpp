@@ -109,3 +109,36 @@ TEST(Transitions, EveryStateMessagePairIsDecidedByTheTable) {
 
 }  // namespace
 }  // namespace tls13::handshake
+
+#include "handshake/server/cookie.hpp"
+
+namespace tls13::handshake {
+namespace {
+
+TEST(Cookie, RoundTripsAndRejectsTampering) {
+  const auto key = test::unhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  auto h = crypto::hash(crypto::hash_alg::sha384, test::view("client hello 1"));
+  ASSERT_TRUE(h);
+  cookie_contents c{cipher_suite::aes_256_gcm_sha384, named_group::secp256r1, *h};
+  auto sealed = seal_cookie(test::view(key), c);
+  ASSERT_TRUE(sealed);
+  auto opened = open_cookie(test::view(key), *sealed);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->suite, c.suite);
+  EXPECT_EQ(opened->group, c.group);
+  EXPECT_EQ(test::hex(opened->client_hello1_hash.view()), test::hex(h->view()));
+  for (std::size_t i = 0; i < sealed->size(); ++i) {
+    auto bad = *sealed;
+    bad[i] ^= std::byte{0x01};
+    auto r = open_cookie(test::view(key), bad);
+    ASSERT_FALSE(r) << "flipped byte " << i;
+    EXPECT_EQ(to_alert(r.error()), alert_description::illegal_parameter);
+  }
+  auto other_key = key;
+  other_key[0] = std::byte{0xff};
+  EXPECT_FALSE(open_cookie(test::view(other_key), *sealed));
+  EXPECT_FALSE(open_cookie(test::view(key), bytes(*sealed).first(10)));
+}
+
+}  // namespace
+}  // namespace tls13::handshake
