@@ -43,6 +43,7 @@ enum class protocol_errc {
   interleaved_content,       // other content between fragments of one handshake message
   protocol_version,          // peer does not speak TLS 1.3
   key_limit_reached,         // too many records under one key and no KeyUpdate possible
+  truncated,                 // the transport ended without close_notify (possible truncation attack)
 };
 
 enum class certificate_errc {

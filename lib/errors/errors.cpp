@@ -61,6 +61,8 @@ struct protocol_cat final : std::error_category {
         return "peer does not support TLS 1.3";
       case protocol_errc::key_limit_reached:
         return "too many records under one key; the connection must be closed";
+      case protocol_errc::truncated:
+        return "connection closed by the transport without close_notify (possible truncation)";
     }
     return "unknown protocol error";
   }
@@ -199,6 +201,7 @@ ad protocol_alert(protocol_errc e) noexcept {
     case protocol_errc::protocol_version:
       return ad::protocol_version;
     case protocol_errc::key_limit_reached:
+    case protocol_errc::truncated:  // nothing is sent: the transport is gone
       return ad::internal_error;
   }
   return ad::internal_error;

@@ -229,3 +229,25 @@ std::shared_ptr<const certificate_verifier> make_default_verifier(std::shared_pt
 }
 
 }  // namespace tls13
+
+#include "x509/leaf.hpp"
+
+namespace tls13::x509 {
+
+result<public_key> certificate_public_key(bytes der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (x == nullptr || p != reinterpret_cast<const unsigned char*>(der.data() + der.size())) {
+    X509_free(x);
+    ERR_clear_error();
+    return certificate_errc::bad_certificate;
+  }
+  EVP_PKEY* k = X509_get0_pubkey(x);
+  auto out =
+      k == nullptr ? result<public_key>(certificate_errc::bad_certificate) : public_key::from_native(k);
+  X509_free(x);
+  ERR_clear_error();
+  return out;
+}
+
+}  // namespace tls13::x509

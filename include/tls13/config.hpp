@@ -1,0 +1,91 @@
+// Client and server configuration. Build one, then share it as shared_ptr<const ...> between any
+// number of connections on any threads: a config is immutable once a connection uses it.
+// Defaults are the safe ones: TLS 1.3 only, verification on, no 0-RTT.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tls13/types.hpp"
+
+namespace tls13 {
+
+class crypto_provider;
+class private_key;
+class certificate_verifier;
+
+// Bounds on everything the peer controls. Exceeding one is a fatal error with the alert named.
+struct limits {
+  std::size_t max_handshake_message = 64 * 1024;  // decode_error (a Certificate chain is the largest)
+  std::size_t max_chain_length = 10;              // certificates in a Certificate message
+  std::size_t max_extensions = 64;                // per extensions block
+  std::size_t max_key_shares = 16;                // in a ClientHello
+  std::size_t max_empty_records = 32;             // consecutive empty application_data records
+  std::size_t max_warning_alerts = 4;             // user_canceled and friends before closing
+  std::size_t max_key_updates_per_flight = 32;    // KeyUpdates received without app data in between
+};
+
+// A certificate chain (DER, leaf first) and the private key for its leaf.
+struct certified_key {
+  std::vector<std::vector<std::byte>> chain;
+  std::shared_ptr<const private_key> key;
+  // Extra DNS names this key serves for SNI selection (the certificate's own names are not parsed
+  // here; the server matches SNI against these). Empty: the key is a default candidate.
+  std::vector<std::string> server_names;
+};
+
+// NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>"): only called when
+// set explicitly. Treat what it receives as the keys to the connection.
+using key_log_callback = std::function<void(std::string_view line)>;
+
+struct common_config {
+  std::shared_ptr<crypto_provider> provider;  // null: the default OpenSSL provider
+  // In preference order. Defaults: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305.
+  std::vector<cipher_suite> cipher_suites;
+  // In preference order. Default: X25519, P-256, P-384.
+  std::vector<named_group> groups;
+  // Schemes we accept from the peer, in preference order. Default: every scheme we implement.
+  std::vector<signature_scheme> signature_schemes;
+  // ALPN protocols in preference order (server: its preference wins). Empty: no ALPN.
+  std::vector<std::string> alpn;
+  // Verifies the peer's chain. Client default: the system trust store with host-name checks.
+  std::shared_ptr<const certificate_verifier> verifier;
+  key_log_callback key_log;
+  limits limit;
+  // RFC 8449 record_size_limit we announce (plaintext bytes + 1); 0 = do not send the extension.
+  std::uint16_t record_size_limit = 0;
+};
+
+struct client_config : common_config {
+  // Key shares sent in the first ClientHello: the first `key_shares` entries of `groups`.
+  std::size_t key_shares = 1;
+  // RFC 8446 D.4: a fake session id and a ChangeCipherSpec, so middleboxes see a TLS 1.2 resumption.
+  bool middlebox_compat = true;
+  // Our certificate for servers that ask for one (null: we answer with an empty Certificate).
+  std::shared_ptr<const certified_key> client_certificate;
+  // false: no peer verification at all (tests and debugging only).
+  bool verify_peer = true;
+};
+
+enum class client_auth { none, optional, required };
+
+struct server_config : common_config {
+  // Certificates to choose from by SNI and signature algorithm; the first is the default.
+  std::vector<std::shared_ptr<const certified_key>> certificates;
+  client_auth client_authentication = client_auth::none;
+  // Key for the stateless HelloRetryRequest cookie (HMAC); empty: a random key per config.
+  std::vector<std::byte> cookie_key;
+  // Send HRR with a cookie when no acceptable key share was offered (always stateless here).
+  bool require_alpn_match = true;  // no ALPN overlap -> no_application_protocol
+};
+
+// Checks a server config before use (at least one certificate, each with a key and a chain).
+// Empty lists in any config mean "the defaults"; connections resolve them without copying.
+result<void> validate(const server_config& c);
+
+}  // namespace tls13

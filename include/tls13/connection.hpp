@@ -1,0 +1,138 @@
+// The sans-I/O TLS 1.3 connection: one poll(input, output) -> event loop, caller-owned buffers.
+//
+// Driving it:
+//   loop:
+//     ev = conn.poll(in, out)           // consumes records from `in`, appends records to `out`
+//     need_input     -> read more bytes from the transport, append them to `in`
+//     flush          -> send what `out` holds
+//     handshake_done -> the connection is established (info() tells what was negotiated)
+//     app_data       -> payload is a view into `in`; call consume_app_data(n) when done with n bytes
+//     peer_closed    -> the peer sent close_notify; we may still write, then close()
+//     closed         -> both directions are done
+// Errors are sticky; the fatal alert (if any) has been appended to `out`: send it, then drop the
+// transport.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tls13/errors.hpp"
+#include "tls13/types.hpp"
+
+namespace tls13 {
+
+struct client_config;
+struct server_config;
+
+// Caller-owned input: the core decrypts records in place inside `bytes` and advances `consumed`.
+// The driver drops consumed bytes from the front and appends new ones at the back.
+struct input_window {
+  mut_bytes bytes;
+  std::size_t consumed = 0;
+  bool transport_eof = false;  // no more bytes will come (TCP FIN)
+};
+
+// Caller-owned output: the core appends whole TLS records.
+class output_sink {
+ public:
+  // A writable region of at least n bytes at the end of the pending output.
+  virtual mut_bytes prepare(std::size_t n) = 0;
+  // Marks n bytes of the last prepare() as written.
+  virtual void commit(std::size_t n) noexcept = 0;
+
+ protected:
+  ~output_sink() = default;
+};
+
+// A simple growable output_sink over a std::vector (drivers, tests).
+class vector_sink final : public output_sink {
+ public:
+  mut_bytes prepare(std::size_t n) override {
+    const std::size_t at = committed_;
+    if (buf_.size() < at + n) buf_.resize(at + n);
+    return {buf_.data() + at, n};
+  }
+  void commit(std::size_t n) noexcept override { committed_ += n; }
+  tls13::bytes data() const noexcept { return {buf_.data(), committed_}; }
+  std::size_t size() const noexcept { return committed_; }
+  void clear() noexcept { committed_ = 0; }
+  // Drops the first n committed bytes (after a partial transport write).
+  void consume(std::size_t n) noexcept;
+
+ private:
+  std::vector<std::byte> buf_;
+  std::size_t committed_ = 0;
+};
+
+namespace events {
+struct need_input {};
+struct flush {};
+struct handshake_done {
+  bool early_data_accepted = false;
+};
+struct app_data {
+  tls13::bytes payload;  // view into the input window
+};
+struct peer_closed {};
+struct closed {};
+}  // namespace events
+
+using event = std::variant<events::need_input, events::flush, events::handshake_done, events::app_data,
+                           events::peer_closed, events::closed>;
+
+// What the handshake agreed on.
+struct session_info {
+  std::uint16_t version = 0;  // 0x0304 once negotiated
+  std::optional<cipher_suite> suite;
+  std::optional<named_group> group;
+  std::optional<signature_scheme> peer_signature_scheme;
+  std::string alpn;         // empty if none was negotiated
+  std::string server_name;  // SNI (client: what we sent; server: what the client asked for)
+  bool resumed = false;
+  bool hello_retry = false;
+  bool peer_authenticated = false;                 // a peer certificate was verified
+  std::vector<std::vector<std::byte>> peer_chain;  // DER, leaf first
+};
+
+class connection_core;
+
+class connection {
+ public:
+  static result<connection> client(std::shared_ptr<const client_config> config, std::string_view server_name);
+  static result<connection> server(std::shared_ptr<const server_config> config);
+
+  connection(connection&&) noexcept;
+  connection& operator=(connection&&) noexcept;
+  ~connection();
+
+  // The only driver entry point: consume records from `in`, append records to `out`, say what's next.
+  result<event> poll(input_window& in, output_sink& out);
+  // After app_data: n bytes of the payload were taken; the rest is delivered again by the next poll().
+  void consume_app_data(std::size_t n) noexcept;
+
+  // Encrypts application data into records; may accept fewer bytes than given (record limits).
+  // Only after handshake_done.
+  result<std::size_t> write(bytes plaintext, output_sink& out);
+  // Queues close_notify (half-close: reading goes on until the peer closes).
+  void close(output_sink& out);
+  // Sends a KeyUpdate; with request_peer_update the peer must update its sending keys too.
+  result<void> key_update(output_sink& out, bool request_peer_update);
+
+  bool is_handshaking() const noexcept;
+  // Records produced while reading (KeyUpdate reply, alert) wait in the sink: flush them.
+  bool wants_write() const noexcept;
+  const session_info& info() const noexcept;
+  // RFC 8446 §7.5 exporter (RFC 5705 interface), after the handshake.
+  result<void> export_keying_material(mut_bytes out, std::string_view label, bytes context) const;
+
+ private:
+  explicit connection(std::unique_ptr<connection_core> core) noexcept;
+  std::unique_ptr<connection_core> core_;
+};
+
+}  // namespace tls13

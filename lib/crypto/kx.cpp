@@ -1,0 +1,238 @@
+// X25519 / P-256 / P-384 key exchange on EVP_PKEY. Every context is built from a per-group
+// template key made once per process, so a handshake never looks a key manager up by name.
+#include "crypto/kx.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+
+#include <array>
+#include <vector>
+
+#include "crypto/ossl_ptr.hpp"
+#include "tls13/errors.hpp"
+
+namespace tls13::crypto {
+namespace {
+
+using namespace detail;
+
+struct group_traits {
+  named_group group;
+  const char* keytype;  // libcrypto key manager
+  const char* curve;    // OSSL group name; nullptr for X25519
+  int nid;              // curve NID (key_exchange_from_private only)
+  std::size_t share_size;
+  std::size_t secret_size;
+};
+
+constexpr std::array<group_traits, 3> k_groups = {{
+    {named_group::x25519, "X25519", nullptr, NID_undef, 32, 32},
+    {named_group::secp256r1, "EC", "P-256", NID_X9_62_prime256v1, 65, 32},
+    {named_group::secp384r1, "EC", "P-384", NID_secp384r1, 97, 48},
+}};
+
+const group_traits* find_group(named_group g) noexcept {
+  for (const auto& t : k_groups)
+    if (t.group == g) return &t;
+  return nullptr;
+}
+
+// A key holding only what keygen and import need to know about the group: EC domain parameters,
+// or for X25519 the base point as a public key. It carries no private key.
+EVP_PKEY* make_template(const group_traits& t) noexcept {
+  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, t.keytype, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
+  EVP_PKEY* out = nullptr;
+  if (t.curve != nullptr) {
+    OSSL_PARAM p[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(t.curve), 0),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_fromdata(ctx.get(), &out, EVP_PKEY_KEY_PARAMETERS, p) != 1) return nullptr;
+  } else {
+    unsigned char base[32] = {9};  // u = 9 (RFC 7748 §4.1)
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, base, sizeof base),
+                      OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_fromdata(ctx.get(), &out, EVP_PKEY_PUBLIC_KEY, p) != 1) return nullptr;
+  }
+  return out;
+}
+
+EVP_PKEY* group_template(const group_traits& t) noexcept {
+  static EVP_PKEY* const templates[] = {make_template(k_groups[0]), make_template(k_groups[1]),
+                                        make_template(k_groups[2])};
+  return templates[&t - k_groups.data()];
+}
+
+// A context on the group's key manager (no fetch by name).
+pkey_ctx_ptr group_ctx(const group_traits& t) noexcept {
+  EVP_PKEY* tmpl = group_template(t);
+  return pkey_ctx_ptr(tmpl == nullptr ? nullptr : EVP_PKEY_CTX_new_from_pkey(nullptr, tmpl, nullptr));
+}
+
+// Imports the key described by `params` (with `selection`) on the group's key manager.
+result<pkey_ptr> import_key(const group_traits& t, int selection, OSSL_PARAM* params) noexcept {
+  pkey_ctx_ptr ctx = group_ctx(t);
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return internal_errc::crypto_failure;
+  EVP_PKEY* k = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &k, selection, params) != 1) {
+    ERR_clear_error();
+    return internal_errc::invalid_argument;
+  }
+  return pkey_ptr(k);
+}
+
+// The peer's public key from its TLS encoding. Anything malformed or not on the curve is the
+// peer's fault: illegal_parameter (RFC 8446 §4.2.8.2).
+result<pkey_ptr> import_peer(const group_traits& t, bytes share) noexcept {
+  if (share.size() != t.share_size) return protocol_errc::illegal_parameter;
+  // NIST curves: only the uncompressed form is legal in TLS 1.3.
+  if (t.curve != nullptr && share[0] != std::byte{0x04}) return protocol_errc::illegal_parameter;
+  OSSL_PARAM p[3];
+  int i = 0;
+  if (t.curve != nullptr)
+    p[i++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(t.curve), 0);
+  p[i++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<std::byte*>(share.data()),
+                                             share.size());
+  p[i] = OSSL_PARAM_construct_end();
+  auto peer = import_key(t, EVP_PKEY_PUBLIC_KEY, p);
+  if (!peer && peer.error() == internal_errc::invalid_argument) return protocol_errc::illegal_parameter;
+  if (!peer) return peer.error();
+  if (t.curve != nullptr) {
+    // Partial validation (on the curve, not the point at infinity, coordinates < p) is full
+    // validation for prime-order curves; the order multiplication of the full check adds nothing.
+    pkey_ctx_ptr check(EVP_PKEY_CTX_new_from_pkey(nullptr, peer->get(), nullptr));
+    if (!check) return internal_errc::crypto_failure;
+    if (EVP_PKEY_public_check_quick(check.get()) != 1) {
+      ERR_clear_error();
+      return protocol_errc::illegal_parameter;
+    }
+  }
+  return peer;
+}
+
+result<secret> derive(const group_traits& t, EVP_PKEY* own, EVP_PKEY* peer) noexcept {
+  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return internal_errc::crypto_failure;
+  // validate_peer = 0: import_peer() already validated the point.
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, 0) != 1) {
+    ERR_clear_error();
+    return protocol_errc::illegal_parameter;
+  }
+  secret out(t.secret_size);
+  std::size_t len = out.size();
+  if (EVP_PKEY_derive(ctx.get(), u8(out.data()), &len) != 1) {
+    ERR_clear_error();
+    // libcrypto refuses an all-zero X25519 output (a low-order peer point), the only way a
+    // well-formed share can fail there.
+    if (t.curve == nullptr) return protocol_errc::illegal_parameter;
+    return internal_errc::crypto_failure;
+  }
+  // ECDH output is the X coordinate padded to the field size (RFC 8446 §7.4.1).
+  if (len != t.secret_size) return internal_errc::crypto_failure;
+  // RFC 8446 §7.4.2: checked here as well so the rule does not rest on libcrypto's behaviour.
+  static constexpr std::array<std::byte, 32> zeros{};
+  if (t.curve == nullptr && constant_time_equal(out.view(), zeros)) return protocol_errc::illegal_parameter;
+  return out;
+}
+
+class evp_key_exchange final : public key_exchange {
+ public:
+  evp_key_exchange(const group_traits& t, pkey_ptr key, std::vector<std::byte> pub) noexcept
+      : traits_(&t), key_(std::move(key)), public_(std::move(pub)) {}
+
+  named_group group() const noexcept override { return traits_->group; }
+  bytes public_key() const noexcept override { return public_; }
+
+  result<secret> complete(bytes peer_share) override {
+    // Taken out of the object: the private key dies on return, whatever the outcome.
+    pkey_ptr own = std::move(key_);
+    if (!own) return internal_errc::invalid_state;
+    TLS13_TRY_ASSIGN(pkey_ptr peer, import_peer(*traits_, peer_share));
+    return derive(*traits_, own.get(), peer.get());
+  }
+
+ private:
+  const group_traits* traits_;
+  pkey_ptr key_;
+  std::vector<std::byte> public_;
+};
+
+// Wraps a key pair after reading back its TLS encoding.
+result<std::unique_ptr<key_exchange>> wrap(const group_traits& t, pkey_ptr key) {
+  std::vector<std::byte> pub(t.share_size);
+  std::size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, u8(pub.data()),
+                                      pub.size(), &len) != 1 ||
+      len != t.share_size || (t.curve != nullptr && pub[0] != std::byte{0x04}))
+    return internal_errc::crypto_failure;
+  return std::unique_ptr<key_exchange>(std::make_unique<evp_key_exchange>(t, std::move(key), std::move(pub)));
+}
+
+// EC key pair from a big-endian scalar: libcrypto 3.0 does not derive the public point on import,
+// so it is computed here (d·G) and imported along with d.
+result<pkey_ptr> ec_from_scalar(const group_traits& t, bytes scalar) {
+  while (!scalar.empty() && scalar[0] == std::byte{0}) scalar = scalar.subspan(1);
+  const std::size_t coord = (t.share_size - 1) / 2;
+  if (scalar.empty() || scalar.size() > coord) return internal_errc::invalid_argument;
+  ec_group_ptr group(EC_GROUP_new_by_curve_name_ex(nullptr, nullptr, t.nid));
+  bn_ptr d(BN_secure_new());
+  bn_ctx_ptr bn_ctx(BN_CTX_secure_new());
+  if (!group || !d || !bn_ctx) return internal_errc::crypto_failure;
+  ec_point_ptr point(EC_POINT_new(group.get()));
+  if (!point || BN_bin2bn(u8(scalar.data()), static_cast<int>(scalar.size()), d.get()) == nullptr)
+    return internal_errc::crypto_failure;
+  if (BN_cmp(d.get(), EC_GROUP_get0_order(group.get())) >= 0) return internal_errc::invalid_argument;
+  std::vector<std::byte> pub(t.share_size);
+  if (EC_POINT_mul(group.get(), point.get(), d.get(), nullptr, nullptr, bn_ctx.get()) != 1 ||
+      EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, u8(pub.data()), pub.size(),
+                         bn_ctx.get()) != pub.size())
+    return internal_errc::crypto_failure;
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  params_ptr params;
+  if (bld != nullptr && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, t.curve, 0) == 1 &&
+      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d.get()) == 1 &&
+      OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) == 1)
+    params.reset(OSSL_PARAM_BLD_to_param(bld));
+  OSSL_PARAM_BLD_free(bld);
+  if (!params) return internal_errc::crypto_failure;
+  return import_key(t, EVP_PKEY_KEYPAIR, params.get());
+}
+
+}  // namespace
+
+bool kx_supported(named_group g) noexcept { return find_group(g) != nullptr; }
+
+std::size_t kx_share_size(named_group g) noexcept {
+  const group_traits* t = find_group(g);
+  return t == nullptr ? 0 : t->share_size;
+}
+
+result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  pkey_ctx_ptr ctx = group_ctx(*t);
+  EVP_PKEY* k = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &k) != 1)
+    return internal_errc::crypto_failure;
+  return wrap(*t, pkey_ptr(k));
+}
+
+result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key) {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  if (t->curve == nullptr) {
+    if (private_key.size() != 32) return internal_errc::invalid_argument;
+    // libcrypto clamps the scalar and derives the public key itself.
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+                                                        const_cast<std::byte*>(private_key.data()), 32),
+                      OSSL_PARAM_construct_end()};
+    TLS13_TRY_ASSIGN(pkey_ptr key, import_key(*t, EVP_PKEY_KEYPAIR, p));
+    return wrap(*t, std::move(key));
+  }
+  TLS13_TRY_ASSIGN(pkey_ptr key, ec_from_scalar(*t, private_key));
+  return wrap(*t, std::move(key));
+}
+
+}  // namespace tls13::crypto

@@ -1,0 +1,24 @@
+// Ephemeral (EC)DHE key exchange for X25519, P-256 and P-384 (RFC 8446 §4.2.8.2, §7.4) over
+// EVP_PKEY. The public interface is tls13::key_exchange (tls13/crypto_provider.hpp); this header
+// is what the default provider builds on.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "tls13/crypto_provider.hpp"
+
+namespace tls13::crypto {
+
+// Whether lib/crypto implements `g` as a plain (EC)DHE group.
+bool kx_supported(named_group g) noexcept;
+// Size of a KeyShareEntry.key_exchange for `g` (32, 65, 97); 0 when unsupported.
+std::size_t kx_share_size(named_group g) noexcept;
+
+// A fresh key pair from libcrypto's DRBG. Unsupported group: internal_errc::invalid_argument.
+result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g);
+
+// tls13::key_exchange_from_private (tests, RFC 8448 traces).
+result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key);
+
+}  // namespace tls13::crypto

@@ -1,0 +1,73 @@
+// The libcrypto-backed default_provider.
+#include <openssl/rand.h>
+
+#include <array>
+#include <climits>
+
+#include "crypto/kx.hpp"
+#include "crypto/ossl_ptr.hpp"
+#include "tls13/crypto_provider.hpp"
+#include "tls13/errors.hpp"
+
+namespace tls13 {
+namespace {
+
+constexpr std::array<cipher_suite, 3> k_suites{
+    cipher_suite::aes_128_gcm_sha256,
+    cipher_suite::aes_256_gcm_sha384,
+    cipher_suite::chacha20_poly1305_sha256,
+};
+
+constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1, named_group::secp384r1};
+
+constexpr std::array<signature_scheme, 12> k_schemes{
+    signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
+    signature_scheme::ed25519,                signature_scheme::rsa_pss_rsae_sha256,
+    signature_scheme::rsa_pss_rsae_sha384,    signature_scheme::rsa_pss_rsae_sha512,
+    signature_scheme::rsa_pss_pss_sha256,     signature_scheme::rsa_pss_pss_sha384,
+    signature_scheme::rsa_pss_pss_sha512,     signature_scheme::rsa_pkcs1_sha256,
+    signature_scheme::rsa_pkcs1_sha384,       signature_scheme::rsa_pkcs1_sha512,
+};
+
+}  // namespace
+
+result<void> default_provider::random(mut_bytes out) {
+  // RAND_bytes takes an int length; fill large requests in pieces.
+  while (!out.empty()) {
+    const std::size_t n = out.size() < static_cast<std::size_t>(INT_MAX) ? out.size() : INT_MAX;
+    if (RAND_bytes(crypto::detail::u8(out.data()), static_cast<int>(n)) != 1)
+      return crypto::detail::fail(internal_errc::random_failure);
+    out = out.subspan(n);
+  }
+  return {};
+}
+
+std::chrono::system_clock::time_point default_provider::now() const { return std::chrono::system_clock::now(); }
+
+bool default_provider::supports(named_group g) const noexcept { return crypto::kx_supported(g); }
+
+result<std::unique_ptr<key_exchange>> default_provider::start_key_exchange(named_group g) {
+  return crypto::generate_key_exchange(g);
+}
+
+result<server_share> default_provider::respond_key_exchange(named_group g, bytes client_share) {
+  TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
+  TLS13_TRY_ASSIGN(secret shared, kx->complete(client_share));
+  const bytes ours = kx->public_key();
+  return server_share{std::vector<std::byte>(ours.begin(), ours.end()), std::move(shared)};
+}
+
+std::span<const cipher_suite> default_provider::cipher_suites() const noexcept { return k_suites; }
+std::span<const named_group> default_provider::groups() const noexcept { return k_groups; }
+std::span<const signature_scheme> default_provider::signature_schemes() const noexcept { return k_schemes; }
+
+std::shared_ptr<crypto_provider> default_crypto_provider() {
+  static const std::shared_ptr<crypto_provider> p = std::make_shared<default_provider>();
+  return p;
+}
+
+result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key) {
+  return crypto::key_exchange_from_private(g, private_key);
+}
+
+}  // namespace tls13

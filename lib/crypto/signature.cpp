@@ -1,0 +1,184 @@
+// RFC 8446 §4.2.3 signature schemes on EVP_DigestSign / EVP_DigestVerify (one-shot, which Ed25519
+// requires). The digests are fetched once; the signature implementation behind each EVP_PKEY is
+// resolved by libcrypto, which caches its fetch.
+#include "crypto/signature.hpp"
+
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include <array>
+
+#include "crypto/evp_fetch.hpp"
+#include "crypto/ossl_ptr.hpp"
+#include "tls13/errors.hpp"
+
+namespace tls13::crypto {
+namespace {
+
+using detail::fail;
+using detail::u8;
+
+enum class sig_hash : std::uint8_t { none, sha256, sha384, sha512 };
+enum class sig_pad : std::uint8_t { none, pss, pkcs1 };
+
+struct scheme_info {
+  signature_scheme scheme;
+  key_kind key;
+  sig_hash hash;
+  sig_pad pad;
+  bool signable;
+};
+
+constexpr std::array<scheme_info, 12> k_schemes{{
+    {signature_scheme::ecdsa_secp256r1_sha256, key_kind::ec_p256, sig_hash::sha256, sig_pad::none, true},
+    {signature_scheme::ecdsa_secp384r1_sha384, key_kind::ec_p384, sig_hash::sha384, sig_pad::none, true},
+    {signature_scheme::ed25519, key_kind::ed25519, sig_hash::none, sig_pad::none, true},
+    {signature_scheme::rsa_pss_rsae_sha256, key_kind::rsa, sig_hash::sha256, sig_pad::pss, true},
+    {signature_scheme::rsa_pss_rsae_sha384, key_kind::rsa, sig_hash::sha384, sig_pad::pss, true},
+    {signature_scheme::rsa_pss_rsae_sha512, key_kind::rsa, sig_hash::sha512, sig_pad::pss, true},
+    {signature_scheme::rsa_pss_pss_sha256, key_kind::rsa_pss, sig_hash::sha256, sig_pad::pss, true},
+    {signature_scheme::rsa_pss_pss_sha384, key_kind::rsa_pss, sig_hash::sha384, sig_pad::pss, true},
+    {signature_scheme::rsa_pss_pss_sha512, key_kind::rsa_pss, sig_hash::sha512, sig_pad::pss, true},
+    // Certificates only: verified for chains, never produced (RFC 8446 §4.2.3).
+    {signature_scheme::rsa_pkcs1_sha256, key_kind::rsa, sig_hash::sha256, sig_pad::pkcs1, false},
+    {signature_scheme::rsa_pkcs1_sha384, key_kind::rsa, sig_hash::sha384, sig_pad::pkcs1, false},
+    {signature_scheme::rsa_pkcs1_sha512, key_kind::rsa, sig_hash::sha512, sig_pad::pkcs1, false},
+}};
+
+const scheme_info* find_scheme(signature_scheme s) noexcept {
+  for (const auto& i : k_schemes)
+    if (i.scheme == s) return &i;
+  return nullptr;
+}
+
+const EVP_MD* fetched_digest(sig_hash h) noexcept {
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  switch (h) {
+    case sig_hash::sha256:
+      return detail::fetched_md(hash_alg::sha256);
+    case sig_hash::sha384:
+      return detail::fetched_md(hash_alg::sha384);
+    case sig_hash::sha512:
+      return sha512;
+    case sig_hash::none:
+      break;
+  }
+  return nullptr;
+}
+
+// libcrypto wants a non-null pointer for some zero-length inputs.
+const unsigned char* data_or_empty(bytes b) noexcept {
+  static const unsigned char empty[1] = {0};
+  return b.empty() ? empty : u8(b.data());
+}
+
+// A digest-sign/verify context for `si` on `k`, with the RSA padding parameters set.
+// PSS: MGF1 with the signature hash, salt length = hash length (RFC 8446 §4.2.3), which on the
+// verify side also makes libcrypto reject any other salt length.
+result<detail::md_ctx_ptr> make_ctx(EVP_PKEY* k, const scheme_info& si, bool sign) noexcept {
+  const EVP_MD* md = fetched_digest(si.hash);
+  if (si.hash != sig_hash::none && md == nullptr) return internal_errc::crypto_failure;
+  detail::md_ctx_ptr ctx(EVP_MD_CTX_new());
+  if (!ctx) return internal_errc::crypto_failure;
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  const int init = sign ? EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, k)
+                        : EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, k);
+  bool ok = init == 1;
+  if (ok && si.pad == sig_pad::pss)
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+  else if (ok && si.pad == sig_pad::pkcs1)
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+  if (!ok) {
+    // An RSASSA-PSS key may restrict its hash / salt (RFC 4055 parameters): a scheme outside them
+    // does not fit the key. Otherwise this is a libcrypto failure.
+    if (si.key == key_kind::rsa_pss)
+      return sign ? fail(internal_errc::key_mismatch) : fail(protocol_errc::illegal_parameter);
+    return fail(internal_errc::crypto_failure);
+  }
+  return ctx;
+}
+
+// The NID of an EC key's named curve; NID_undef for explicit parameters or an unknown name.
+int ec_curve_nid(EVP_PKEY* k) noexcept {
+  std::array<char, 64> name{};
+  std::size_t len = 0;
+  if (EVP_PKEY_get_group_name(k, name.data(), name.size(), &len) != 1) return NID_undef;
+  int nid = OBJ_sn2nid(name.data());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(name.data());
+  return nid;
+}
+
+}  // namespace
+
+bool scheme_fits(key_kind k, signature_scheme s) noexcept {
+  const scheme_info* si = find_scheme(s);
+  return si != nullptr && si->key == k;
+}
+
+bool scheme_signable(signature_scheme s) noexcept {
+  const scheme_info* si = find_scheme(s);
+  return si != nullptr && si->signable;
+}
+
+result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_owner owner) noexcept {
+  const std::error_code unusable = owner == key_owner::ours ? std::error_code(internal_errc::invalid_argument)
+                                                            : std::error_code(certificate_errc::unsupported_certificate);
+  const std::error_code too_weak = owner == key_owner::ours ? std::error_code(policy_errc::insufficient_security)
+                                                            : std::error_code(certificate_errc::unsupported_certificate);
+  if (k == nullptr) return internal_errc::invalid_argument;
+  const int bits_i = EVP_PKEY_get_bits(k);
+  const unsigned bits = bits_i > 0 ? static_cast<unsigned>(bits_i) : 0;
+  // "RSA-PSS" first: an RSASSA-PSS key is not an rsaEncryption key and must not pass as one.
+  if (EVP_PKEY_is_a(k, "RSA-PSS") == 1 || EVP_PKEY_is_a(k, "RSA") == 1) {
+    if (bits < policy.min_rsa_bits || bits > policy.max_rsa_bits) return too_weak;
+    return key_facts{EVP_PKEY_is_a(k, "RSA-PSS") == 1 ? key_kind::rsa_pss : key_kind::rsa, bits};
+  }
+  if (EVP_PKEY_is_a(k, "EC") == 1) {
+    const int nid = ec_curve_nid(k);
+    ERR_clear_error();  // a failed group-name query leaves an entry behind
+    if (nid == NID_X9_62_prime256v1) return key_facts{key_kind::ec_p256, bits};
+    if (nid == NID_secp384r1) return key_facts{key_kind::ec_p384, bits};
+    return unusable;
+  }
+  if (EVP_PKEY_is_a(k, "ED25519") == 1) return key_facts{key_kind::ed25519, bits};
+  return unusable;
+}
+
+result<std::vector<std::byte>> sign_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message) {
+  const scheme_info* si = find_scheme(s);
+  if (si == nullptr || !si->signable) return internal_errc::invalid_argument;
+  if (si->key != kind) return internal_errc::key_mismatch;
+  TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, true));
+  const int max = EVP_PKEY_get_size(k);
+  if (max <= 0) return fail(internal_errc::crypto_failure);
+  std::vector<std::byte> sig(static_cast<std::size_t>(max));
+  std::size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), u8(sig.data()), &len, data_or_empty(message), message.size()) != 1)
+    return fail(internal_errc::crypto_failure);
+  sig.resize(len);  // ECDSA DER signatures vary in length
+  return sig;
+}
+
+result<void> verify_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message, bytes signature) {
+  const scheme_info* si = find_scheme(s);
+  if (si == nullptr || si->key != kind) return protocol_errc::illegal_parameter;
+  TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, false));
+  if (EVP_DigestVerify(ctx.get(), data_or_empty(signature), signature.size(), data_or_empty(message),
+                       message.size()) != 1)
+    return fail(protocol_errc::decrypt_error);
+  return {};
+}
+
+}  // namespace tls13::crypto
+
+namespace tls13 {
+
+bool allowed_in_certificate_verify(signature_scheme s) noexcept {
+  return crypto::scheme_signable(s);  // the signable set is exactly the CertificateVerify set
+}
+
+}  // namespace tls13

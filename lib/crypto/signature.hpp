@@ -1,0 +1,36 @@
+// Signature schemes over EVP_DigestSign / EVP_DigestVerify. The public wrappers are
+// tls13::private_key / tls13::public_key (include/tls13/keys.hpp); lib/x509 may use these directly
+// on the EVP_PKEY of a certificate.
+#pragma once
+
+#include <vector>
+
+#include "tls13/keys.hpp"
+#include "tls13/types.hpp"
+
+struct evp_pkey_st;
+
+namespace tls13::crypto {
+
+struct key_facts {
+  key_kind kind;
+  unsigned bits;
+};
+
+enum class key_owner : std::uint8_t { ours, peer };
+
+// The kind and size of `k`, checked against `policy`. Errors depend on whose key it is:
+// ours -> internal_errc::invalid_argument (unusable type) / policy_errc::insufficient_security (size);
+// peer -> certificate_errc::unsupported_certificate for both.
+result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_owner owner) noexcept;
+
+// `s` is implemented and a key of kind `k` can produce/verify it.
+bool scheme_fits(key_kind k, signature_scheme s) noexcept;
+// We sign with `s` (rsa_pkcs1_* are verify-only).
+bool scheme_signable(signature_scheme s) noexcept;
+
+// Errors as private_key::sign / public_key::verify.
+result<std::vector<std::byte>> sign_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message);
+result<void> verify_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message, bytes signature);
+
+}  // namespace tls13::crypto

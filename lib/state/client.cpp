@@ -1,0 +1,290 @@
+// The client side of RFC 8446 §2 / Appendix A.1: ClientHello, then ServerHello (or one
+// HelloRetryRequest), EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify,
+// Finished; then our [Certificate, CertificateVerify,] Finished.
+#include <algorithm>
+
+#include "handshake/messages/extension_writer.hpp"
+#include "keyschedule/transcript.hpp"
+#include "state/connection_core.hpp"
+#include "state/defaults.hpp"
+
+namespace tls13 {
+
+using handshake::extension_type;
+using handshake::state;
+using handshake::writer;
+
+namespace {
+
+bool is_ip_literal(std::string_view host) {
+  if (host.find(':') != std::string_view::npos) return true;
+  return !host.empty() &&
+         std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); });
+}
+
+}  // namespace
+
+result<void> connection_core::client_build_hello(std::vector<std::byte>& out, bytes cookie) {
+  const auto& cfg = *client_cfg_;
+  std::vector<std::byte> ext;
+  writer w(ext);
+  const auto suites = effective_suites(cfg);
+  const auto groups = effective_groups(cfg, *provider_);
+  const auto schemes = effective_schemes(cfg, *provider_);
+  // RFC 6066 §3: no IP literals in SNI.
+  if (!info_.server_name.empty() && !is_ip_literal(info_.server_name)) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::server_name, [&](writer& b) -> result<void> {
+      return handshake::write_server_name(b, info_.server_name);
+    }));
+  }
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
+    b.u8(2);
+    b.u16(handshake::tls13_version);
+    return result<void>{};
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_groups, [&](writer& b) -> result<void> {
+    return handshake::write_u16_list(b, 2, groups);
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
+    const auto m = b.begin(2);
+    for (const auto& s : our_shares_) {
+      b.u16(static_cast<std::uint16_t>(s->group()));
+      TLS13_TRY(b.vec(2, s->public_key()));
+    }
+    return b.end(m);
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::signature_algorithms, [&](writer& b) -> result<void> {
+    return handshake::write_u16_list(b, 2, schemes);
+  }));
+  if (!cfg.alpn.empty()) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::alpn, [&](writer& b) -> result<void> {
+      return handshake::write_alpn_list(b, cfg.alpn);
+    }));
+  }
+  if (cfg.record_size_limit != 0) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::record_size_limit, [&](writer& b) -> result<void> {
+      b.u16(cfg.record_size_limit);
+      return result<void>{};
+    }));
+  }
+  if (!cookie.empty()) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::cookie,
+                                       [&](writer& b) -> result<void> { return b.vec(2, cookie); }));
+  }
+  handshake::client_hello_fields f;
+  f.random = client_random_;
+  f.legacy_session_id = bytes(session_id_.data(), session_id_size_);
+  for (auto s : suites) f.cipher_suites.push_back(static_cast<std::uint16_t>(s));
+  writer msg(out);
+  return handshake::encode_client_hello(msg, f, ext);
+}
+
+result<void> connection_core::client_send_hello() {
+  const auto& cfg = *client_cfg_;
+  TLS13_TRY(provider_->random(client_random_));
+  if (cfg.middlebox_compat) {
+    session_id_size_ = session_id_.size();
+    TLS13_TRY(provider_->random(session_id_));
+  }
+  const auto groups = effective_groups(cfg, *provider_);
+  const std::size_t n = std::clamp<std::size_t>(cfg.key_shares, 1, groups.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(groups[i]));
+    our_shares_.push_back(std::move(kx));
+  }
+  client_hello_.clear();
+  TLS13_TRY(client_build_hello(client_hello_, {}));
+  TLS13_TRY(send_plain_handshake(client_hello_));
+  state_ = state::client_wait_sh;
+  return {};
+}
+
+// Checks shared by ServerHello and HelloRetryRequest (§4.1.3, §4.1.4).
+static result<void> check_server_hello_common(const handshake::server_hello& sh, bytes our_session_id,
+                                              std::span<const cipher_suite> offered) {
+  using handshake::extension_type;
+  if (!sh.extensions.has(extension_type::supported_versions)) return protocol_errc::protocol_version;
+  TLS13_TRY_ASSIGN(const std::uint16_t v, handshake::decode_supported_versions_sh(
+                                              sh.extensions.get(extension_type::supported_versions)));
+  if (v != handshake::tls13_version) return protocol_errc::illegal_parameter;
+  if (sh.legacy_version != handshake::legacy_version_tls12) return protocol_errc::illegal_parameter;
+  if (!std::equal(sh.legacy_session_id_echo.begin(), sh.legacy_session_id_echo.end(), our_session_id.begin(),
+                  our_session_id.end()))
+    return protocol_errc::illegal_parameter;
+  if (std::find(offered.begin(), offered.end(), static_cast<cipher_suite>(sh.cipher_suite)) == offered.end())
+    return protocol_errc::illegal_parameter;
+  return {};
+}
+
+result<state> connection_core::client_on_server_hello(const handshake::server_hello& sh, bytes message) {
+  const auto offered = effective_suites(*client_cfg_);
+  TLS13_TRY(check_server_hello_common(sh, bytes(session_id_.data(), session_id_size_), offered));
+  const auto suite = static_cast<cipher_suite>(sh.cipher_suite);
+  if (retried_ && suite != suite_) return protocol_errc::illegal_parameter;  // §4.1.4
+  // PSK is not offered yet, so the server must not select one.
+  if (sh.extensions.has(extension_type::pre_shared_key)) return protocol_errc::unsupported_extension;
+  if (!sh.extensions.has(extension_type::key_share)) return protocol_errc::missing_extension;
+  TLS13_TRY_ASSIGN(const auto share,
+                   handshake::decode_key_share_sh(sh.extensions.get(extension_type::key_share)));
+  auto ours = std::find_if(our_shares_.begin(), our_shares_.end(), [&](const auto& k) {
+    return static_cast<std::uint16_t>(k->group()) == share.group;
+  });
+  if (ours == our_shares_.end()) return protocol_errc::illegal_parameter;
+  TLS13_TRY_ASSIGN(secret shared, (*ours)->complete(share.key_exchange));
+  our_shares_.clear();
+
+  suite_ = suite;
+  hash_ = crypto::suite_hash(suite);
+  if (!transcript_) {
+    TLS13_TRY_ASSIGN(auto t, crypto::transcript_hash::create(hash_));
+    transcript_.emplace(std::move(t));
+    TLS13_TRY(transcript_->update(client_hello_));
+  }
+  TLS13_TRY(transcript_->update(message));
+  client_hello_.clear();
+  client_hello_.shrink_to_fit();
+  info_.suite = suite;
+  info_.group = static_cast<named_group>(share.group);
+  TLS13_TRY(derive_handshake_keys(shared.view()));
+  TLS13_TRY(install_read(*server_hs_));
+  // Our write key changes now too, so that an alert about the server's flight is protected the
+  // way the server now expects to read (the compatibility CCS is written in plaintext anyway).
+  TLS13_TRY(install_write(*client_hs_));
+  return state::client_wait_ee;
+}
+
+result<state> connection_core::client_on_hello_retry(const handshake::server_hello& hrr, bytes message) {
+  const auto offered = effective_suites(*client_cfg_);
+  TLS13_TRY(check_server_hello_common(hrr, bytes(session_id_.data(), session_id_size_), offered));
+  if (!hrr.extensions.has(extension_type::key_share) && !hrr.extensions.has(extension_type::cookie))
+    return protocol_errc::illegal_parameter;  // an HRR that would not change the ClientHello (§4.1.4)
+  suite_ = static_cast<cipher_suite>(hrr.cipher_suite);
+  hash_ = crypto::suite_hash(suite_);
+  TLS13_TRY_ASSIGN(const crypto::digest ch1, crypto::hash(hash_, client_hello_));
+  TLS13_TRY_ASSIGN(auto t, keyschedule::transcript_after_hello_retry(hash_, ch1));
+  transcript_.emplace(std::move(t));
+  TLS13_TRY(transcript_->update(message));
+
+  if (hrr.extensions.has(extension_type::key_share)) {
+    TLS13_TRY_ASSIGN(const std::uint16_t g,
+                     handshake::decode_key_share_hrr(hrr.extensions.get(extension_type::key_share)));
+    const auto groups = effective_groups(*client_cfg_, *provider_);
+    const bool offered_group =
+        std::find(groups.begin(), groups.end(), static_cast<named_group>(g)) != groups.end();
+    const bool already_shared = std::any_of(our_shares_.begin(), our_shares_.end(), [&](const auto& k) {
+      return static_cast<std::uint16_t>(k->group()) == g;
+    });
+    if (!offered_group || already_shared) return protocol_errc::illegal_parameter;  // §4.2.8
+    our_shares_.clear();
+    TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(static_cast<named_group>(g)));
+    our_shares_.push_back(std::move(kx));
+  }
+  bytes cookie;
+  if (hrr.extensions.has(extension_type::cookie)) {
+    TLS13_TRY_ASSIGN(cookie, handshake::decode_cookie(hrr.extensions.get(extension_type::cookie)));
+  }
+  retried_ = true;
+  info_.hello_retry = true;
+  // D.4: in compatibility mode the CCS goes right after the first flight's reply.
+  if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+  client_hello_.clear();
+  TLS13_TRY(client_build_hello(client_hello_, cookie));
+  TLS13_TRY(transcript_->update(client_hello_));
+  TLS13_TRY(send_plain_handshake(client_hello_));
+  return state::client_wait_sh_retry;
+}
+
+result<state> connection_core::client_on_encrypted_extensions(bytes body) {
+  TLS13_TRY_ASSIGN(const auto ee,
+                   handshake::decode_encrypted_extensions(body, config().limit.max_extensions));
+  const auto& cfg = *client_cfg_;
+  if (ee.has(extension_type::alpn)) {
+    TLS13_TRY_ASSIGN(const auto names, handshake::decode_alpn(ee.get(extension_type::alpn)));
+    if (cfg.alpn.empty()) return protocol_errc::unsupported_extension;
+    if (names.size() != 1) return protocol_errc::illegal_parameter;  // RFC 7301 §3.1
+    const std::string chosen(reinterpret_cast<const char*>(names[0].data()), names[0].size());
+    if (std::find(cfg.alpn.begin(), cfg.alpn.end(), chosen) == cfg.alpn.end())
+      return protocol_errc::illegal_parameter;
+    info_.alpn = chosen;
+  }
+  if (ee.has(extension_type::server_name) && !ee.get(extension_type::server_name).empty())
+    return decode_errc::trailing_data;  // the acknowledgement is empty (RFC 6066 §3)
+  if (ee.has(extension_type::early_data)) return protocol_errc::unsupported_extension;  // not offered
+  if (ee.has(extension_type::record_size_limit)) {
+    if (cfg.record_size_limit == 0) return protocol_errc::unsupported_extension;
+    TLS13_TRY_ASSIGN(const std::uint16_t limit,
+                     handshake::decode_record_size_limit(ee.get(extension_type::record_size_limit)));
+    records_.set_peer_record_size_limit(limit);
+  }
+  return state::client_wait_cert_cr;
+}
+
+result<state> connection_core::client_on_certificate_request(bytes body) {
+  TLS13_TRY_ASSIGN(const auto cr, handshake::decode_certificate_request(body, config().limit.max_extensions));
+  if (!cr.context.empty()) return protocol_errc::illegal_parameter;  // §4.3.2: empty during the handshake
+  TLS13_TRY_ASSIGN(const auto algs, handshake::decode_signature_algorithms(
+                                        cr.extensions.get(extension_type::signature_algorithms)));
+  peer_sig_algs_.clear();
+  for (std::size_t i = 0; i < algs.size(); ++i) peer_sig_algs_.push_back(algs[i]);
+  cert_requested_ = true;
+  return state::client_wait_cert;
+}
+
+result<state> connection_core::client_on_certificate(bytes body) {
+  handshake::certificate_limits lim;
+  lim.max_entries = config().limit.max_chain_length;
+  TLS13_TRY_ASSIGN(const auto msg, handshake::decode_certificate(body, lim));
+  if (!msg.context.empty()) return protocol_errc::illegal_parameter;
+  if (msg.entries.empty()) return decode_errc::bad_length;  // §4.4.2.4: a server must send one
+  TLS13_TRY(verify_peer_chain(msg, peer_role::server));
+  return state::client_wait_cv;
+}
+
+result<state> connection_core::client_on_certificate_verify(bytes body) {
+  TLS13_TRY(verify_peer_signature(body, handshake::signer_role::server));
+  return state::client_wait_finished;
+}
+
+result<state> connection_core::client_on_finished(bytes body) {
+  TLS13_TRY(check_finished(body, *server_hs_));
+  TLS13_TRY(derive_application_keys());
+  TLS13_TRY(install_read(*server_app_));
+  TLS13_TRY(client_send_second_flight());
+  return state::connected;
+}
+
+result<void> connection_core::client_send_second_flight() {
+  if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+  if (cert_requested_) {
+    const auto& key = client_cfg_->client_certificate;
+    std::optional<signature_scheme> scheme;
+    if (key && key->key) {
+      for (auto s : key_signature_schemes(*key->key))
+        if (std::find(peer_sig_algs_.begin(), peer_sig_algs_.end(), static_cast<std::uint16_t>(s)) !=
+            peer_sig_algs_.end()) {
+          scheme = s;
+          break;
+        }
+    }
+    if (scheme) {
+      TLS13_TRY(
+          send_certificate_and_verify(*key, *scheme, handshake::signer_role::client, cert_request_context_));
+    } else {
+      // No certificate fits: an empty Certificate, the server decides (§4.4.2).
+      std::vector<std::byte> msg;
+      writer w(msg);
+      TLS13_TRY(handshake::encode_certificate(w, cert_request_context_, {}));
+      TLS13_TRY(send_handshake(msg));
+    }
+  }
+  TLS13_TRY(send_finished(*client_hs_));
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
+  resumption_.emplace(std::move(res));
+  TLS13_TRY(install_write(*client_app_));
+  client_hs_.reset();
+  server_hs_.reset();
+  return {};
+}
+
+}  // namespace tls13

@@ -1,0 +1,68 @@
+// tls13::connection: the public face of connection_core.
+#include "tls13/connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "state/connection_core.hpp"
+#include "tls13/x509.hpp"
+
+namespace tls13 {
+
+void vector_sink::consume(std::size_t n) noexcept {
+  n = std::min(n, committed_);
+  std::memmove(buf_.data(), buf_.data() + n, committed_ - n);
+  committed_ -= n;
+}
+
+result<void> validate(const server_config& c) {
+  if (c.certificates.empty()) return internal_errc::invalid_argument;
+  for (const auto& k : c.certificates)
+    if (!k || !k->key || k->chain.empty()) return internal_errc::invalid_argument;
+  return {};
+}
+
+result<connection> connection::client(std::shared_ptr<const client_config> config,
+                                      std::string_view server_name) {
+  if (!config) return internal_errc::invalid_argument;
+  if (config->verify_peer && !config->verifier) {
+    // Verification on by default: without a configured verifier, the system trust store.
+    auto roots = trust_store::system_default();
+    if (!roots) return roots.error();
+    auto copy = std::make_shared<client_config>(*config);
+    copy->verifier = make_default_verifier(std::move(*roots));
+    config = std::move(copy);
+  }
+  return connection(std::make_unique<connection_core>(std::move(config), std::string(server_name)));
+}
+
+result<connection> connection::server(std::shared_ptr<const server_config> config) {
+  if (!config) return internal_errc::invalid_argument;
+  TLS13_TRY(validate(*config));
+  if (config->client_authentication != client_auth::none && !config->verifier)
+    return internal_errc::invalid_argument;
+  return connection(std::make_unique<connection_core>(std::move(config)));
+}
+
+connection::connection(std::unique_ptr<connection_core> core) noexcept : core_(std::move(core)) {}
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&&) noexcept = default;
+connection::~connection() = default;
+
+result<event> connection::poll(input_window& in, output_sink& out) { return core_->poll(in, out); }
+void connection::consume_app_data(std::size_t n) noexcept { core_->consume_app_data(n); }
+result<std::size_t> connection::write(bytes plaintext, output_sink& out) {
+  return core_->write(plaintext, out);
+}
+void connection::close(output_sink& out) { core_->close(out); }
+result<void> connection::key_update(output_sink& out, bool request_peer_update) {
+  return core_->key_update(out, request_peer_update);
+}
+bool connection::is_handshaking() const noexcept { return core_->is_handshaking(); }
+bool connection::wants_write() const noexcept { return core_->wants_write(); }
+const session_info& connection::info() const noexcept { return core_->info(); }
+result<void> connection::export_keying_material(mut_bytes out, std::string_view label, bytes context) const {
+  return core_->export_keying_material(out, label, context);
+}
+
+}  // namespace tls13

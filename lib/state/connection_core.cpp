@@ -1,0 +1,462 @@
+// The receive and send paths, alerts and closure, and the dispatch through the transition table.
+#include "state/connection_core.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "keyschedule/finished.hpp"
+#include "state/defaults.hpp"
+
+namespace tls13 {
+
+using handshake::incoming;
+using handshake::state;
+
+connection_core::connection_core(std::shared_ptr<const client_config> c, std::string server_name)
+    : client_cfg_(std::move(c)), role_(role::client), state_(state::client_start) {
+  provider_owner_ = client_cfg_->provider ? client_cfg_->provider : default_crypto_provider();
+  provider_ = provider_owner_.get();
+  info_.server_name = std::move(server_name);
+  records_.set_max_handshake_message(client_cfg_->limit.max_handshake_message);
+}
+
+connection_core::connection_core(std::shared_ptr<const server_config> s)
+    : server_cfg_(std::move(s)), role_(role::server), state_(state::server_start) {
+  provider_owner_ = server_cfg_->provider ? server_cfg_->provider : default_crypto_provider();
+  provider_ = provider_owner_.get();
+  records_.set_max_handshake_message(server_cfg_->limit.max_handshake_message);
+}
+
+const common_config& connection_core::config() const noexcept {
+  if (client_cfg_) return *client_cfg_;
+  return *server_cfg_;
+}
+
+// ---------------------------------------------------------------- poll
+
+result<event> connection_core::poll(input_window& in, output_sink& out) {
+  if (error_) return error_;
+  out_ = &out;
+  struct reset_out {
+    output_sink*& p;
+    ~reset_out() { p = nullptr; }
+  } guard{out_};
+
+  // Application data stays in the caller's window until it has been taken in full (consume_app_data),
+  // so a driver may compact and grow its buffer between polls: only offsets are kept here.
+  if (app_len_ != 0) {
+    if (app_offset_ < app_len_)
+      return event{
+          events::app_data{in.bytes.subspan(in.consumed + app_start_ + app_offset_, app_len_ - app_offset_)}};
+    in.consumed += app_wire_size_;
+    app_len_ = app_offset_ = app_start_ = app_wire_size_ = 0;
+  }
+  if (state_ == state::client_start) {
+    if (auto r = client_send_hello(); !r) {
+      fail(r.error());
+      return r.error();
+    }
+  }
+  for (;;) {
+    if (state_ == state::connected && !handshake_done_reported_) {
+      handshake_done_reported_ = true;
+      info_.version = handshake::tls13_version;
+      // Whatever the handshake produced goes out with (or before) the done event.
+      return event{events::handshake_done{false}};
+    }
+    if (pending_flush_) {
+      pending_flush_ = false;
+      return event{events::flush{}};
+    }
+    if (peer_closed_) return we_closed_ ? event{events::closed{}} : event{events::peer_closed{}};
+    auto r = process_record(in);
+    if (!r) {
+      fail(r.error());
+      return r.error();
+    }
+    if (*r) return std::move(**r);
+  }
+}
+
+result<std::optional<event>> connection_core::process_record(input_window& in) {
+  mut_bytes window = in.bytes.subspan(in.consumed);
+  std::size_t used = 0;
+  TLS13_TRY_ASSIGN(auto rec, records_.read(window, used));
+  if (!rec) {
+    if (in.transport_eof) return protocol_errc::truncated;  // EOF without close_notify
+    return std::optional<event>(events::need_input{});
+  }
+  if (rec->type == content_type::application_data && !rec->payload.empty()) {
+    TLS13_TRY(check_application_data());
+    app_start_ = static_cast<std::size_t>(rec->payload.data() - window.data());
+    app_len_ = rec->payload.size();
+    app_offset_ = 0;
+    app_wire_size_ = used;
+    return std::optional<event>(events::app_data{rec->payload});
+  }
+  in.consumed += used;
+  return on_plaintext(rec->type, rec->payload);
+}
+
+result<void> connection_core::check_application_data() {
+  if (state_ != state::connected || peer_closed_) return protocol_errc::unexpected_message;
+  if (records_.handshake_partial()) return protocol_errc::interleaved_content;
+  key_updates_in_row_ = 0;
+  empty_records_ = 0;
+  return {};
+}
+
+result<std::optional<event>> connection_core::on_plaintext(content_type type, mut_bytes fragment) {
+  if (type != content_type::application_data) empty_records_ = 0;
+  switch (type) {
+    case content_type::change_cipher_spec:
+      // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_io checks).
+      if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1})
+        return protocol_errc::unexpected_message;
+      return std::optional<event>{};
+    case content_type::alert:
+      return on_alert(fragment);
+    case content_type::handshake: {
+      TLS13_TRY(records_.add_handshake_fragment(fragment));
+      for (;;) {
+        TLS13_TRY_ASSIGN(auto msg, records_.next_handshake_message());
+        if (!msg) return std::optional<event>{};
+        TLS13_TRY_ASSIGN(auto ev, on_handshake_message(*msg));
+        if (ev) return ev;
+      }
+    }
+    case content_type::application_data: {
+      // Only empty records get here (see process_record): bounded, so a peer cannot spin us.
+      if (state_ != state::connected) return protocol_errc::unexpected_message;
+      if (++empty_records_ > config().limit.max_empty_records) return decode_errc::too_many_items;
+      return std::optional<event>{};
+    }
+    default:
+      return protocol_errc::unexpected_message;
+  }
+}
+
+result<std::optional<event>> connection_core::on_alert(bytes fragment) {
+  if (fragment.size() != 2) return decode_errc::bad_length;
+  const auto level = static_cast<std::uint8_t>(fragment[0]);
+  const auto desc = static_cast<alert_description>(fragment[1]);
+  if (desc == alert_description::close_notify) {
+    peer_closed_ = true;
+    return std::optional<event>(we_closed_ ? event{events::closed{}} : event{events::peer_closed{}});
+  }
+  if (desc == alert_description::user_canceled && level == 1)
+    return std::optional<event>{};  // §6.1: ignorable
+  // §6: every other alert is fatal in TLS 1.3, whatever level it claims.
+  return alert_received(desc);
+}
+
+// ---------------------------------------------------------------- handshake dispatch
+
+namespace {
+
+result<incoming> classify(handshake_type t, bytes message) {
+  switch (t) {
+    case handshake_type::client_hello:
+      return incoming::client_hello;
+    case handshake_type::server_hello: {
+      // A HelloRetryRequest is a ServerHello with the special random (§4.1.3).
+      if (message.size() < 4 + 2 + 32) return decode_errc::truncated;
+      const bytes random = message.subspan(6, 32);
+      return std::equal(random.begin(), random.end(), handshake::hello_retry_request_random.begin())
+                 ? incoming::hello_retry_request
+                 : incoming::server_hello;
+    }
+    case handshake_type::encrypted_extensions:
+      return incoming::encrypted_extensions;
+    case handshake_type::certificate_request:
+      return incoming::certificate_request;
+    case handshake_type::certificate:
+      return incoming::certificate;
+    case handshake_type::certificate_verify:
+      return incoming::certificate_verify;
+    case handshake_type::finished:
+      return incoming::finished;
+    case handshake_type::end_of_early_data:
+      return incoming::end_of_early_data;
+    case handshake_type::new_session_ticket:
+      return incoming::new_session_ticket;
+    case handshake_type::key_update:
+      return incoming::key_update;
+    default:
+      return protocol_errc::unexpected_message;
+  }
+}
+
+// Messages only one role may receive.
+bool receivable_by(incoming m, role r) {
+  switch (m) {
+    case incoming::client_hello:
+    case incoming::end_of_early_data:
+      return r == role::server;
+    case incoming::key_update:
+    case incoming::certificate:
+    case incoming::certificate_verify:
+    case incoming::finished:
+      return true;
+    default:
+      return r == role::client;
+  }
+}
+
+}  // namespace
+
+result<std::optional<event>> connection_core::on_handshake_message(bytes message) {
+  TLS13_TRY_ASSIGN(const incoming kind, classify(static_cast<handshake_type>(message[0]), message));
+  if (!receivable_by(kind, role_)) return protocol_errc::unexpected_message;
+  const auto* row = handshake::find_transition(state_, kind);
+  if (row == nullptr) return protocol_errc::unexpected_message;
+  TLS13_TRY_ASSIGN(const state next, dispatch(kind, message));
+  if (!handshake::allows(*row, next)) return internal_errc::invalid_state;  // a handler broke the table
+  state_ = next;
+  return std::optional<event>{};
+}
+
+result<state> connection_core::dispatch(incoming kind, bytes message) {
+  const bytes body = message.subspan(4);
+  // The hellos manage the transcript themselves (HRR rewrites it). Every other message is added
+  // here, after keeping the hash before it for CertificateVerify and Finished.
+  if (kind == incoming::certificate_verify || kind == incoming::finished) {
+    TLS13_TRY_ASSIGN(pre_message_hash_, transcript_->current());
+  }
+  const bool post = state_ == state::connected;
+  if (!post && kind != incoming::client_hello && kind != incoming::server_hello &&
+      kind != incoming::hello_retry_request)
+    TLS13_TRY(transcript_->update(message));
+  if (post) return on_post_handshake(kind, body);
+  if (role_ == role::server) {
+    switch (kind) {
+      case incoming::client_hello:
+        return server_on_client_hello(message);
+      case incoming::certificate:
+        return server_on_certificate(body);
+      case incoming::certificate_verify:
+        return server_on_certificate_verify(body);
+      case incoming::finished:
+        return server_on_finished(body);
+      default:
+        return protocol_errc::unexpected_message;
+    }
+  }
+  switch (kind) {
+    case incoming::server_hello:
+    case incoming::hello_retry_request: {
+      handshake::hello_limits lim;
+      lim.max_extensions = config().limit.max_extensions;
+      TLS13_TRY_ASSIGN(const auto sh, handshake::decode_server_hello(body, lim));
+      if (sh.is_hello_retry_request) return client_on_hello_retry(sh, message);
+      return client_on_server_hello(sh, message);
+    }
+    case incoming::encrypted_extensions:
+      return client_on_encrypted_extensions(body);
+    case incoming::certificate_request:
+      return client_on_certificate_request(body);
+    case incoming::certificate:
+      return client_on_certificate(body);
+    case incoming::certificate_verify:
+      return client_on_certificate_verify(body);
+    case incoming::finished:
+      return client_on_finished(body);
+    default:
+      return protocol_errc::unexpected_message;
+  }
+}
+
+result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
+  if (kind == incoming::new_session_ticket) {
+    // Resumption is not offered yet: validate the ticket's encoding and drop it.
+    TLS13_TRY(handshake::decode_new_session_ticket(body, config().limit.max_extensions));
+    return state::connected;
+  }
+  // KeyUpdate (§4.6.3): the peer's next message is under its next key; answer a request once.
+  TLS13_TRY_ASSIGN(const auto request, handshake::decode_key_update(body));
+  if (++key_updates_in_row_ > config().limit.max_key_updates_per_flight) return decode_errc::too_many_items;
+  if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
+  auto& peer = role_ == role::client ? server_app_ : client_app_;
+  TLS13_TRY_ASSIGN(auto next, std::move(*peer).next());
+  peer.emplace(std::move(next));
+  TLS13_TRY(install_read(*peer));
+  if (request == handshake::key_update_request::update_requested && !we_closed_)
+    TLS13_TRY(key_update(*out_, false));
+  return state::connected;
+}
+
+// ---------------------------------------------------------------- keys
+
+result<void> connection_core::derive_handshake_keys(bytes shared_secret) {
+  TLS13_TRY_ASSIGN(auto early, keyschedule::early_secret::create(hash_));
+  TLS13_TRY_ASSIGN(auto hs, std::move(early).into_handshake_secret(shared_secret));
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(auto c, hs.client_handshake_traffic(th));
+  TLS13_TRY_ASSIGN(auto s, hs.server_handshake_traffic(th));
+  log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c);
+  log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", s);
+  client_hs_.emplace(std::move(c));
+  server_hs_.emplace(std::move(s));
+  hs_secret_.emplace(std::move(hs));
+  return {};
+}
+
+result<void> connection_core::derive_application_keys() {
+  TLS13_TRY_ASSIGN(auto master, std::move(*hs_secret_).into_master_secret());
+  hs_secret_.reset();
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(auto c, master.client_application_traffic(th));
+  TLS13_TRY_ASSIGN(auto s, master.server_application_traffic(th));
+  TLS13_TRY_ASSIGN(auto e, master.exporter(th));
+  log_secret("CLIENT_TRAFFIC_SECRET_0", c);
+  log_secret("SERVER_TRAFFIC_SECRET_0", s);
+  log_secret("EXPORTER_SECRET", e.view());
+  client_app_.emplace(std::move(c));
+  server_app_.emplace(std::move(s));
+  exporter_.emplace(std::move(e));
+  master_.emplace(std::move(master));
+  return {};
+}
+
+result<void> connection_core::install_read(const keyschedule::traffic_secret& s) {
+  // §5.1: a handshake message may not straddle a key change.
+  if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
+  TLS13_TRY_ASSIGN(const auto keys, s.keys(crypto::suite_aead(suite_)));
+  return records_.set_read_keys(keys);
+}
+
+result<void> connection_core::install_write(const keyschedule::traffic_secret& s) {
+  TLS13_TRY_ASSIGN(const auto keys, s.keys(crypto::suite_aead(suite_)));
+  return records_.set_write_keys(keys);
+}
+
+void connection_core::log_secret(const char* label, const keyschedule::traffic_secret& s) {
+  log_secret(label, s.view());
+}
+
+void connection_core::log_secret(const char* label, bytes s) {
+  const auto& cb = config().key_log;
+  if (!cb) return;  // key logging only when the application asked for it
+  static const char* hexd = "0123456789abcdef";
+  std::string line(label);
+  line += ' ';
+  for (auto b : client_random_) {
+    line += hexd[static_cast<unsigned>(b) >> 4];
+    line += hexd[static_cast<unsigned>(b) & 15];
+  }
+  line += ' ';
+  for (auto b : s) {
+    line += hexd[static_cast<unsigned>(b) >> 4];
+    line += hexd[static_cast<unsigned>(b) & 15];
+  }
+  cb(line);
+  secure_wipe(mut_bytes(reinterpret_cast<std::byte*>(line.data()), line.size()));
+}
+
+// ---------------------------------------------------------------- send path
+
+result<void> connection_core::seal(content_type type, bytes payload) {
+  if (out_ == nullptr) return internal_errc::invalid_state;
+  TLS13_TRY(records_.write(type, payload, *out_));
+  pending_flush_ = true;
+  return {};
+}
+
+result<void> connection_core::send_plain_handshake(bytes message) {
+  return seal(content_type::handshake, message);
+}
+
+result<void> connection_core::send_handshake(bytes message) {
+  TLS13_TRY(transcript_->update(message));
+  return seal(content_type::handshake, message);
+}
+
+result<void> connection_core::send_change_cipher_spec() {
+  const std::byte one[] = {std::byte{1}};
+  sent_ccs_ = true;
+  if (out_ == nullptr) return internal_errc::invalid_state;
+  // Always in plaintext, even when write keys are already installed (D.4).
+  TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
+  pending_flush_ = true;
+  return {};
+}
+
+result<void> connection_core::send_alert(alert_description d) {
+  const std::byte alert[] = {std::byte{2}, static_cast<std::byte>(d)};
+  return seal(content_type::alert, alert);
+}
+
+void connection_core::fail(std::error_code ec) {
+  error_ = ec;
+  alert_description d{};
+  // Answer with the alert RFC 8446 §6 names, unless the peer's alert or the transport ended it.
+  if (!received_alert(ec, d) && ec != make_error_code(protocol_errc::truncated) && out_ != nullptr)
+    (void)send_alert(to_alert(ec));
+  // No partial state outlives a fatal error: secrets go now.
+  client_hs_.reset();
+  server_hs_.reset();
+  client_app_.reset();
+  server_app_.reset();
+  hs_secret_.reset();
+  master_.reset();
+  exporter_.reset();
+  resumption_.reset();
+  our_shares_.clear();
+  app_len_ = app_offset_ = 0;
+}
+
+// ---------------------------------------------------------------- application interface
+
+void connection_core::consume_app_data(std::size_t n) noexcept {
+  app_offset_ += std::min(n, app_len_ - app_offset_);
+}
+
+result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {
+  if (error_) return error_;
+  if (state_ != state::connected || we_closed_) return internal_errc::invalid_state;
+  out_ = &out;
+  if (records_.write_key_exhausted_soon()) TLS13_TRY(key_update(out, false));
+  auto r = records_.write(content_type::application_data, plaintext, out);
+  out_ = nullptr;
+  if (!r) {
+    fail(r.error());
+    return r.error();
+  }
+  return plaintext.size();
+}
+
+void connection_core::close(output_sink& out) {
+  if (we_closed_ || error_) return;
+  out_ = &out;
+  (void)send_alert(alert_description::close_notify);
+  out_ = nullptr;
+  we_closed_ = true;
+  pending_flush_ = false;  // the caller flushes what close() appended
+}
+
+result<void> connection_core::key_update(output_sink& out, bool request_peer_update) {
+  if (error_) return error_;
+  if (state_ != state::connected || we_closed_) return internal_errc::invalid_state;
+  output_sink* saved = out_;
+  out_ = &out;
+  std::vector<std::byte> msg;
+  handshake::writer w(msg);
+  TLS13_TRY(handshake::encode_key_update(w, request_peer_update
+                                                ? handshake::key_update_request::update_requested
+                                                : handshake::key_update_request::update_not_requested));
+  auto sent = seal(content_type::handshake, msg);
+  out_ = saved;
+  TLS13_TRY(sent);
+  auto& ours = role_ == role::client ? client_app_ : server_app_;
+  TLS13_TRY_ASSIGN(auto next, std::move(*ours).next());
+  ours.emplace(std::move(next));
+  return install_write(*ours);
+}
+
+result<void> connection_core::export_keying_material(mut_bytes out, std::string_view label,
+                                                     bytes context) const {
+  if (!exporter_ || state_ != state::connected) return internal_errc::invalid_state;
+  return keyschedule::export_keying_material(*exporter_, label, context, out);
+}
+
+}  // namespace tls13

@@ -1,0 +1,154 @@
+// The engine behind tls13::connection: the receive path (records -> messages -> the transition
+// table), the send path (messages and application data -> records in the caller's sink), alerts
+// and closure. The client and server handshake handlers are members too, in client.cpp and
+// server.cpp, so that each flow reads top to bottom next to the table it follows.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "crypto/hash.hpp"
+#include "handshake/messages/hello.hpp"
+#include "handshake/messages/post_hello.hpp"
+#include "handshake/transitions.hpp"
+#include "keyschedule/exporter.hpp"
+#include "keyschedule/key_schedule.hpp"
+#include "state/record_io.hpp"
+#include "tls13/config.hpp"
+#include "tls13/connection.hpp"
+#include "tls13/crypto_provider.hpp"
+#include "tls13/x509.hpp"
+
+namespace tls13 {
+
+enum class role : std::uint8_t { client, server };
+
+class connection_core {
+ public:
+  connection_core(std::shared_ptr<const client_config> c, std::string server_name);
+  explicit connection_core(std::shared_ptr<const server_config> s);
+
+  result<event> poll(input_window& in, output_sink& out);
+  void consume_app_data(std::size_t n) noexcept;
+  result<std::size_t> write(bytes plaintext, output_sink& out);
+  void close(output_sink& out);
+  result<void> key_update(output_sink& out, bool request_peer_update);
+  bool is_handshaking() const noexcept { return state_ != handshake::state::connected; }
+  bool wants_write() const noexcept { return pending_flush_; }
+  const session_info& info() const noexcept { return info_; }
+  result<void> export_keying_material(mut_bytes out, std::string_view label, bytes context) const;
+
+ private:
+  // ---- receive path (connection_core.cpp)
+  result<std::optional<event>> process_record(input_window& in);
+  result<std::optional<event>> on_plaintext(content_type type, mut_bytes fragment);
+  result<std::optional<event>> on_alert(bytes fragment);
+  result<void> check_application_data();
+  result<std::optional<event>> on_handshake_message(bytes message);
+  result<handshake::state> dispatch(handshake::incoming kind, bytes message);
+  result<handshake::state> on_post_handshake(handshake::incoming kind, bytes body);
+
+  // ---- send path
+  result<void> send_handshake(bytes message);        // adds to transcript, seals with write keys
+  result<void> send_plain_handshake(bytes message);  // ClientHello / ServerHello / HRR: no keys yet
+  result<void> send_change_cipher_spec();
+  result<void> send_alert(alert_description d);
+  result<void> seal(content_type type, bytes payload);
+  void fail(std::error_code ec);
+
+  // ---- keys
+  result<void> install_read(const keyschedule::traffic_secret& s);
+  result<void> install_write(const keyschedule::traffic_secret& s);
+  result<void> derive_handshake_keys(bytes shared_secret);
+  result<void> derive_application_keys();  // after the server Finished is in the transcript
+  void log_secret(const char* label, const keyschedule::traffic_secret& s);
+  void log_secret(const char* label, bytes s);
+  const common_config& config() const noexcept;
+
+  // ---- client flow (client.cpp)
+  result<void> client_send_hello();
+  result<handshake::state> client_on_server_hello(const handshake::server_hello& sh, bytes message);
+  result<handshake::state> client_on_hello_retry(const handshake::server_hello& hrr, bytes message);
+  result<handshake::state> client_on_encrypted_extensions(bytes body);
+  result<handshake::state> client_on_certificate_request(bytes body);
+  result<handshake::state> client_on_certificate(bytes body);
+  result<handshake::state> client_on_certificate_verify(bytes body);
+  result<handshake::state> client_on_finished(bytes body);
+  result<void> client_send_second_flight();
+  result<void> client_build_hello(std::vector<std::byte>& out, bytes cookie);
+
+  // ---- server flow (server.cpp)
+  result<handshake::state> server_on_client_hello(bytes message);
+  result<handshake::state> server_on_certificate(bytes body);
+  result<handshake::state> server_on_certificate_verify(bytes body);
+  result<handshake::state> server_on_finished(bytes body);
+  result<void> server_send_flight(const handshake::client_hello& ch, bytes message);
+  result<void> server_send_hello_retry(const handshake::client_hello& ch, bytes ch1, named_group group,
+                                       cipher_suite suite);
+
+  // ---- shared by both flows (peer_auth.cpp)
+  result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
+  result<void> verify_peer_signature(bytes body, handshake::signer_role whose);
+  result<void> send_certificate_and_verify(const certified_key& key, signature_scheme scheme,
+                                           handshake::signer_role as, bytes context);
+  result<void> check_finished(bytes body, const keyschedule::traffic_secret& peer_secret);
+  result<void> send_finished(const keyschedule::traffic_secret& our_secret);
+
+  // configuration (exactly one of these is set)
+  std::shared_ptr<const client_config> client_cfg_;
+  std::shared_ptr<const server_config> server_cfg_;
+  crypto_provider* provider_ = nullptr;
+  std::shared_ptr<crypto_provider> provider_owner_;
+  role role_;
+
+  // handshake
+  handshake::state state_;
+  std::optional<crypto::transcript_hash> transcript_;
+  std::optional<keyschedule::handshake_secret> hs_secret_;
+  std::optional<keyschedule::master_secret> master_;
+  std::optional<keyschedule::traffic_secret> client_hs_, server_hs_;
+  std::optional<keyschedule::traffic_secret> client_app_, server_app_;
+  std::optional<keyschedule::exporter_master_secret> exporter_;
+  std::optional<keyschedule::resumption_master_secret> resumption_;
+  crypto::digest pre_message_hash_;  // transcript before the current CertificateVerify / Finished
+  cipher_suite suite_{};
+  crypto::hash_alg hash_ = crypto::hash_alg::sha256;
+
+  // client-only state
+  std::vector<std::unique_ptr<key_exchange>> our_shares_;
+  std::vector<std::byte> client_hello_;  // kept until the suite (and so the hash) is known
+  std::array<std::byte, 32> client_random_{};
+  std::array<std::byte, 32> session_id_{};
+  std::size_t session_id_size_ = 0;
+  bool sent_ccs_ = false;
+  bool retried_ = false;
+  bool cert_requested_ = false;
+  std::vector<std::byte> cert_request_context_;
+  std::vector<std::uint16_t> peer_sig_algs_;  // from CertificateRequest
+  std::vector<std::byte> peer_leaf_;          // DER of the peer's leaf, for CertificateVerify
+
+  // server-only state
+  std::shared_ptr<const certified_key> chosen_key_;
+  signature_scheme chosen_scheme_{};
+
+  // records
+  record_io records_;
+  output_sink* out_ = nullptr;  // set for the duration of poll()/write()
+  bool pending_flush_ = false;
+  // The application data record being delivered: its plaintext starts app_start_ bytes after
+  // in.consumed, is app_len_ long, app_offset_ of it taken; app_wire_size_ is the whole record.
+  std::size_t app_start_ = 0, app_len_ = 0, app_offset_ = 0, app_wire_size_ = 0;
+  bool handshake_done_reported_ = false;
+  bool peer_closed_ = false;
+  bool we_closed_ = false;
+  std::error_code error_;
+  std::size_t empty_records_ = 0;
+  std::size_t key_updates_in_row_ = 0;
+
+  session_info info_;
+};
+
+}  // namespace tls13

@@ -1,0 +1,23 @@
+// Effective settings: a config's list when it has one, otherwise the provider's defaults
+// (no copies: spans into the config or the provider).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "tls13/config.hpp"
+#include "tls13/crypto_provider.hpp"
+#include "tls13/keys.hpp"
+
+namespace tls13 {
+
+std::span<const cipher_suite> effective_suites(const common_config& c) noexcept;
+std::span<const named_group> effective_groups(const common_config& c, const crypto_provider& p) noexcept;
+std::span<const signature_scheme> effective_schemes(const common_config& c,
+                                                    const crypto_provider& p) noexcept;
+// The schemes `k` can sign with, in the order we prefer to use them.
+std::vector<signature_scheme> key_signature_schemes(const private_key& k);
+// The server's HRR cookie key: the configured one, or a random key made once per process.
+bytes cookie_key(const server_config& c) noexcept;
+
+}  // namespace tls13

@@ -1,0 +1,196 @@
+// record_io over crypto::aead_ctx: RFC 8446 §5 framing, protection and handshake reassembly.
+#include "state/record_io.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "crypto/aead.hpp"
+#include "tls13/secret.hpp"
+
+namespace tls13 {
+namespace {
+
+constexpr std::size_t header_size = 5;
+constexpr std::size_t max_plaintext = 1 << 14;
+constexpr std::size_t max_ciphertext = max_plaintext + 256;
+// §5.5: AES-GCM keys are good for 2^24.5 full records; we update well before.
+constexpr std::uint64_t soft_record_limit = std::uint64_t{1} << 23;
+constexpr std::uint64_t hard_record_limit = std::uint64_t{1} << 24;
+
+struct direction_state {
+  std::optional<crypto::aead_ctx> aead;
+  std::array<std::byte, crypto::aead_nonce_size> iv{};
+  std::uint64_t seq = 0;
+
+  ~direction_state() { secure_wipe(iv); }
+
+  std::array<std::byte, crypto::aead_nonce_size> nonce() const noexcept {
+    auto n = iv;
+    for (int i = 0; i < 8; ++i)
+      n[crypto::aead_nonce_size - 1 - static_cast<std::size_t>(i)] ^= static_cast<std::byte>(seq >> (8 * i));
+    return n;
+  }
+
+  result<void> install(const keyschedule::traffic_keys& k, crypto::direction dir) {
+    TLS13_TRY_ASSIGN(auto ctx, crypto::aead_ctx::create(k.aead, dir, k.key.view()));
+    aead.emplace(std::move(ctx));
+    std::copy(k.iv.view().begin(), k.iv.view().end(), iv.begin());
+    seq = 0;
+    return {};
+  }
+};
+
+}  // namespace
+
+struct record_io::impl {
+  direction_state read, write;
+  std::size_t max_fragment = max_plaintext;
+  std::size_t max_handshake_message = 64 * 1024;
+  std::vector<std::byte> hs_buffer;  // reassembled handshake bytes
+  std::size_t hs_delivered = 0;      // bytes of hs_buffer already returned as messages
+};
+
+record_io::record_io() : impl_(std::make_unique<impl>()) {}
+record_io::~record_io() = default;
+record_io::record_io(record_io&&) noexcept = default;
+record_io& record_io::operator=(record_io&&) noexcept = default;
+
+bool record_io::has_read_keys() const noexcept { return impl_->read.aead.has_value(); }
+bool record_io::has_write_keys() const noexcept { return impl_->write.aead.has_value(); }
+
+result<void> record_io::set_read_keys(const keyschedule::traffic_keys& k) {
+  return impl_->read.install(k, crypto::direction::open);
+}
+result<void> record_io::set_write_keys(const keyschedule::traffic_keys& k) {
+  return impl_->write.install(k, crypto::direction::seal);
+}
+
+std::size_t record_io::max_fragment() const noexcept { return impl_->max_fragment; }
+
+void record_io::set_peer_record_size_limit(std::uint16_t limit) noexcept {
+  // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3.
+  impl_->max_fragment = std::min<std::size_t>(max_plaintext, limit > 0 ? limit - 1u : max_plaintext);
+}
+
+bool record_io::write_key_exhausted_soon() const noexcept { return impl_->write.seq >= soft_record_limit; }
+
+void record_io::set_max_handshake_message(std::size_t n) noexcept { impl_->max_handshake_message = n; }
+
+result<std::optional<record_io::inbound>> record_io::read(mut_bytes window, std::size_t& consumed) {
+  if (window.size() < header_size) return std::optional<inbound>{};
+  const auto type = static_cast<content_type>(window[0]);
+  const std::size_t len = static_cast<std::size_t>(window[3]) << 8 | static_cast<std::size_t>(window[4]);
+  if (type != content_type::change_cipher_spec && type != content_type::alert &&
+      type != content_type::handshake && type != content_type::application_data)
+    return protocol_errc::unexpected_message;
+  // legacy_record_version: only 0x03xx makes sense for any TLS peer; the exact value is ignored (§5.1).
+  if (window[1] != std::byte{3}) return decode_errc::bad_value;
+  auto& rd = impl_->read;
+  const bool protect = rd.aead.has_value() && type == content_type::application_data;
+  if (len > (protect || rd.aead ? max_ciphertext : max_plaintext)) return decode_errc::record_too_large;
+  if (window.size() < header_size + len) return std::optional<inbound>{};
+  consumed = header_size + len;
+  mut_bytes payload = window.subspan(header_size, len);
+  if (!rd.aead || type == content_type::change_cipher_spec) {
+    // Before keys, or the compatibility CCS; anything else unprotected after keys is illegal.
+    if (rd.aead && type != content_type::change_cipher_spec) return protocol_errc::unexpected_message;
+    if (type == content_type::application_data) return protocol_errc::unexpected_message;
+    return std::optional<inbound>(inbound{type, payload, false});
+  }
+  if (type != content_type::application_data) return protocol_errc::unexpected_message;
+  if (rd.seq == UINT64_MAX) return protocol_errc::key_limit_reached;
+  const auto nonce = rd.nonce();
+  TLS13_TRY_ASSIGN(const std::size_t pt_len, rd.aead->open(nonce, window.first(header_size), payload));
+  ++rd.seq;
+  // TLSInnerPlaintext: content || type || zeros. Scan from the end for the type byte.
+  std::size_t i = pt_len;
+  while (i > 0 && payload[i - 1] == std::byte{0}) --i;
+  if (i == 0) return protocol_errc::bad_padding;
+  const auto inner = static_cast<content_type>(payload[i - 1]);
+  if (i - 1 > max_plaintext) return decode_errc::record_too_large;
+  if (inner == content_type::change_cipher_spec) return protocol_errc::unexpected_message;
+  if ((inner == content_type::handshake || inner == content_type::alert) && i - 1 == 0)
+    return protocol_errc::empty_fragment;
+  return std::optional<inbound>(inbound{inner, payload.first(i - 1), true});
+}
+
+namespace {
+
+result<void> append_record(direction_state& w, content_type type, bytes chunk, output_sink& out) {
+  if (!w.aead) {
+    auto buf = out.prepare(header_size + chunk.size());
+    buf[0] = static_cast<std::byte>(type);
+    buf[1] = std::byte{3};  // legacy_record_version 0x0303 (§5.1)
+    buf[2] = std::byte{3};
+    buf[3] = static_cast<std::byte>(chunk.size() >> 8);
+    buf[4] = static_cast<std::byte>(chunk.size());
+    if (!chunk.empty()) std::memcpy(buf.data() + header_size, chunk.data(), chunk.size());
+    out.commit(header_size + chunk.size());
+    return {};
+  }
+  if (w.seq >= hard_record_limit) return protocol_errc::key_limit_reached;
+  const std::size_t inner = chunk.size() + 1;
+  const std::size_t wire = inner + crypto::aead_tag_size;
+  auto buf = out.prepare(header_size + wire);
+  buf[0] = static_cast<std::byte>(content_type::application_data);
+  buf[1] = std::byte{3};
+  buf[2] = std::byte{3};
+  buf[3] = static_cast<std::byte>(wire >> 8);
+  buf[4] = static_cast<std::byte>(wire);
+  // Build the inner plaintext in the output buffer and encrypt it in place: one copy in all.
+  if (!chunk.empty()) std::memcpy(buf.data() + header_size, chunk.data(), chunk.size());
+  buf[header_size + chunk.size()] = static_cast<std::byte>(type);
+  const auto nonce = w.nonce();
+  TLS13_TRY(w.aead->seal(nonce, bytes(buf.data(), header_size), bytes(buf.data() + header_size, inner),
+                         buf.subspan(header_size, wire)));
+  ++w.seq;
+  out.commit(header_size + wire);
+  return {};
+}
+
+}  // namespace
+
+result<void> record_io::write(content_type type, bytes payload, output_sink& out) {
+  const std::size_t step = impl_->max_fragment;
+  if (payload.empty()) return append_record(impl_->write, type, payload, out);
+  for (std::size_t off = 0; off < payload.size(); off += step)
+    TLS13_TRY(
+        append_record(impl_->write, type, payload.subspan(off, std::min(step, payload.size() - off)), out));
+  return {};
+}
+
+result<void> record_io::write_plain(content_type type, bytes payload, output_sink& out) {
+  direction_state none;
+  return append_record(none, type, payload, out);
+}
+
+result<void> record_io::add_handshake_fragment(bytes fragment) {
+  auto& d = *impl_;
+  if (fragment.empty()) return protocol_errc::empty_fragment;
+  if (d.hs_delivered == d.hs_buffer.size()) {
+    d.hs_buffer.clear();
+    d.hs_delivered = 0;
+  }
+  if (d.hs_buffer.size() - d.hs_delivered + fragment.size() > d.max_handshake_message + 4)
+    return decode_errc::message_too_large;
+  d.hs_buffer.insert(d.hs_buffer.end(), fragment.begin(), fragment.end());
+  return {};
+}
+
+result<std::optional<bytes>> record_io::next_handshake_message() {
+  auto& d = *impl_;
+  const std::size_t avail = d.hs_buffer.size() - d.hs_delivered;
+  if (avail < 4) return std::optional<bytes>{};
+  const std::byte* p = d.hs_buffer.data() + d.hs_delivered;
+  const std::size_t len = static_cast<std::size_t>(p[1]) << 16 | static_cast<std::size_t>(p[2]) << 8 |
+                          static_cast<std::size_t>(p[3]);
+  if (len > d.max_handshake_message) return decode_errc::message_too_large;
+  if (avail < 4 + len) return std::optional<bytes>{};
+  d.hs_delivered += 4 + len;
+  return std::optional<bytes>(bytes(p, 4 + len));
+}
+
+bool record_io::handshake_partial() const noexcept { return impl_->hs_delivered != impl_->hs_buffer.size(); }
+
+}  // namespace tls13

@@ -1,0 +1,58 @@
+// The connection's view of the record layer: records in (deframed, decrypted in place), records out
+// (fragmented, sealed into the caller's sink), handshake reassembly and key changes. Built on the
+// pieces in lib/record; this is the only place the engine touches them.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "keyschedule/key_schedule.hpp"
+#include "tls13/connection.hpp"
+
+namespace tls13 {
+
+class record_io {
+ public:
+  record_io();
+  ~record_io();
+  record_io(record_io&&) noexcept;
+  record_io& operator=(record_io&&) noexcept;
+
+  struct inbound {
+    content_type type;  // the real type (inner type for protected records)
+    mut_bytes payload;  // decrypted in place inside the caller's window
+    bool was_protected;
+  };
+  // The next record at the front of `window`. nullopt: incomplete, read more. `consumed` is set
+  // to the record's size on the wire whenever a record is returned.
+  result<std::optional<inbound>> read(mut_bytes window, std::size_t& consumed);
+
+  result<void> set_read_keys(const keyschedule::traffic_keys& k);
+  result<void> set_write_keys(const keyschedule::traffic_keys& k);
+  bool has_read_keys() const noexcept;
+  bool has_write_keys() const noexcept;
+
+  // Fragments `payload` into records (sealed when write keys are set) appended to `out`.
+  result<void> write(content_type type, bytes payload, output_sink& out);
+  // One unprotected record whatever keys are installed (the compatibility-mode CCS).
+  result<void> write_plain(content_type type, bytes payload, output_sink& out);
+  // How much application data one record carries (2^14, or less after record_size_limit).
+  std::size_t max_fragment() const noexcept;
+  void set_peer_record_size_limit(std::uint16_t limit) noexcept;
+  // The write key has been used close to its AEAD limit: send a KeyUpdate (RFC 8446 §5.5).
+  bool write_key_exhausted_soon() const noexcept;
+
+  // Handshake reassembly across records, with a size cap.
+  void set_max_handshake_message(std::size_t n) noexcept;
+  result<void> add_handshake_fragment(bytes fragment);
+  // The next complete handshake message (header included), valid until the next call.
+  result<std::optional<bytes>> next_handshake_message();
+  // Part of a handshake message is buffered (a key change now would be an error, §5.1).
+  bool handshake_partial() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tls13

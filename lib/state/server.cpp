@@ -1,0 +1,271 @@
+// The server side of RFC 8446 §2 / Appendix A.2: ClientHello (one HelloRetryRequest at most, with
+// a stateless cookie), then our ServerHello .. Finished flight, then the client's
+// [Certificate, CertificateVerify,] Finished.
+#include <algorithm>
+
+#include "handshake/messages/extension_writer.hpp"
+#include "handshake/server/cookie.hpp"
+#include "handshake/server/negotiate.hpp"
+#include "keyschedule/transcript.hpp"
+#include "state/connection_core.hpp"
+#include "state/defaults.hpp"
+
+namespace tls13 {
+
+using handshake::extension_type;
+using handshake::state;
+using handshake::writer;
+
+namespace {
+
+struct hello_choices {
+  cipher_suite suite;
+  handshake::group_choice group;
+  std::shared_ptr<const certified_key> key;
+  signature_scheme scheme;
+  std::optional<std::string> alpn;
+  std::string sni;
+};
+
+// The certificate for this SNI whose key can sign with a scheme the client accepts: first a key
+// configured for the name, then any key (the first configured is the default).
+result<std::pair<std::shared_ptr<const certified_key>, signature_scheme>> select_certificate(
+    const server_config& cfg, std::string_view sni, const handshake::u16_list& client_schemes) {
+  const auto try_key = [&](const std::shared_ptr<const certified_key>& k) -> std::optional<signature_scheme> {
+    if (!k || !k->key) return std::nullopt;
+    return handshake::select_signature_scheme(key_signature_schemes(*k->key), client_schemes);
+  };
+  if (!sni.empty()) {
+    for (const auto& k : cfg.certificates)
+      for (const auto& name : k->server_names)
+        if (handshake::server_name_matches(name, sni))
+          if (auto s = try_key(k)) return std::pair{k, *s};
+  }
+  for (const auto& k : cfg.certificates)
+    if (auto s = try_key(k)) return std::pair{k, *s};
+  return policy_errc::no_common_signature_scheme;
+}
+
+result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provider,
+                                const handshake::client_hello& ch,
+                                std::vector<handshake::key_share_entry>& shares) {
+  const auto& ext = ch.extensions;
+  if (!ext.has(extension_type::supported_versions)) return policy_errc::unsupported_version;
+  TLS13_TRY_ASSIGN(const auto versions,
+                   handshake::decode_supported_versions_ch(ext.get(extension_type::supported_versions)));
+  if (!versions.contains(handshake::tls13_version)) return policy_errc::unsupported_version;
+  // Certificate-based (EC)DHE needs all three (§9.2).
+  if (!ext.has(extension_type::supported_groups) || !ext.has(extension_type::key_share) ||
+      !ext.has(extension_type::signature_algorithms))
+    return protocol_errc::missing_extension;
+  hello_choices c{};
+  const auto suite = handshake::select_cipher_suite(effective_suites(cfg), ch.cipher_suites);
+  if (!suite) return policy_errc::no_common_cipher_suite;
+  c.suite = *suite;
+  TLS13_TRY_ASSIGN(const auto groups,
+                   handshake::decode_supported_groups(ext.get(extension_type::supported_groups)));
+  TLS13_TRY_ASSIGN(
+      shares, handshake::decode_key_share_ch(ext.get(extension_type::key_share), cfg.limit.max_key_shares));
+  TLS13_TRY_ASSIGN(c.group, handshake::select_group(effective_groups(cfg, provider), groups, shares));
+  TLS13_TRY_ASSIGN(const auto schemes,
+                   handshake::decode_signature_algorithms(ext.get(extension_type::signature_algorithms)));
+  if (ext.has(extension_type::server_name)) {
+    TLS13_TRY_ASSIGN(const bytes host, handshake::decode_server_name(ext.get(extension_type::server_name)));
+    c.sni.assign(reinterpret_cast<const char*>(host.data()), host.size());
+  }
+  TLS13_TRY_ASSIGN(auto chosen, select_certificate(cfg, c.sni, schemes));
+  c.key = std::move(chosen.first);
+  c.scheme = chosen.second;
+  if (ext.has(extension_type::alpn)) {
+    TLS13_TRY_ASSIGN(const auto offered, handshake::decode_alpn(ext.get(extension_type::alpn)));
+    TLS13_TRY_ASSIGN(c.alpn, handshake::select_alpn(cfg.alpn, offered));
+  }
+  return c;
+}
+
+}  // namespace
+
+result<state> connection_core::server_on_client_hello(bytes message) {
+  handshake::hello_limits lim;
+  lim.max_extensions = config().limit.max_extensions;
+  TLS13_TRY_ASSIGN(const auto ch, handshake::decode_client_hello(bytes(message).subspan(4), lim));
+  if (ch.legacy_version != handshake::legacy_version_tls12 && ch.legacy_version < 0x0301)
+    return protocol_errc::protocol_version;
+  std::vector<handshake::key_share_entry> shares;
+  TLS13_TRY_ASSIGN(auto c, negotiate(*server_cfg_, *provider_, ch, shares));
+  const bool second = state_ == state::server_wait_ch_retry;
+
+  if (second) {
+    // ClientHello2 must answer our HRR: the cookie, the same suite, a share for the asked group.
+    if (!ch.extensions.has(extension_type::cookie)) return protocol_errc::illegal_parameter;
+    TLS13_TRY_ASSIGN(const bytes cookie, handshake::decode_cookie(ch.extensions.get(extension_type::cookie)));
+    TLS13_TRY_ASSIGN(const auto contents, handshake::open_cookie(cookie_key(*server_cfg_), cookie));
+    if (contents.suite != c.suite || c.group.share == nullptr || c.group.group != contents.group)
+      return protocol_errc::illegal_parameter;
+    if (!std::equal(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin(),
+                    session_id_.begin() + session_id_size_) ||
+        ch.legacy_session_id.size() != session_id_size_)
+      return protocol_errc::illegal_parameter;
+  } else if (c.group.share == nullptr) {
+    TLS13_TRY(server_send_hello_retry(ch, message, c.group.group, c.suite));
+    return state::server_wait_ch_retry;
+  }
+
+  suite_ = c.suite;
+  hash_ = crypto::suite_hash(c.suite);
+  if (!transcript_) {
+    TLS13_TRY_ASSIGN(auto t, crypto::transcript_hash::create(hash_));
+    transcript_.emplace(std::move(t));
+  }
+  TLS13_TRY(transcript_->update(message));
+  chosen_key_ = c.key;
+  chosen_scheme_ = c.scheme;
+  info_.suite = c.suite;
+  info_.group = c.group.group;
+  info_.server_name = c.sni;
+  if (c.alpn) info_.alpn = *c.alpn;
+  session_id_size_ = ch.legacy_session_id.size();
+  std::copy(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin());
+
+  TLS13_TRY_ASSIGN(auto answer, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
+  std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());  // for the key log
+  std::array<std::byte, handshake::random_size> server_random{};
+  TLS13_TRY(provider_->random(server_random));
+  std::vector<std::byte> ext;
+  writer w(ext);
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
+    b.u16(handshake::tls13_version);
+    return result<void>{};
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
+    b.u16(static_cast<std::uint16_t>(c.group.group));
+    return b.vec(2, answer.key_share);
+  }));
+  std::vector<std::byte> sh;
+  writer shw(sh);
+  TLS13_TRY(handshake::encode_server_hello(shw, server_random, ch.legacy_session_id,
+                                           static_cast<std::uint16_t>(c.suite), ext));
+  TLS13_TRY(transcript_->update(sh));
+  TLS13_TRY(send_plain_handshake(sh));
+  // D.4: a CCS after our first handshake message when the client is in compatibility mode.
+  if (session_id_size_ != 0 && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+  TLS13_TRY(derive_handshake_keys(answer.shared_secret.view()));
+  TLS13_TRY(install_write(*server_hs_));
+  TLS13_TRY(install_read(*client_hs_));
+  TLS13_TRY(server_send_flight(ch, message));
+  if (server_cfg_->client_authentication != client_auth::none) return state::server_wait_cert;
+  return state::server_wait_finished;
+}
+
+result<void> connection_core::server_send_hello_retry(const handshake::client_hello& ch, bytes ch1,
+                                                      named_group group, cipher_suite suite) {
+  suite_ = suite;
+  hash_ = crypto::suite_hash(suite);
+  TLS13_TRY_ASSIGN(const crypto::digest ch1_hash, crypto::hash(hash_, ch1));
+  TLS13_TRY_ASSIGN(auto t, keyschedule::transcript_after_hello_retry(hash_, ch1_hash));
+  transcript_.emplace(std::move(t));
+  TLS13_TRY_ASSIGN(const auto cookie,
+                   handshake::seal_cookie(cookie_key(*server_cfg_), {suite, group, ch1_hash}));
+  std::vector<std::byte> ext;
+  writer w(ext);
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
+    b.u16(handshake::tls13_version);
+    return result<void>{};
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
+    b.u16(static_cast<std::uint16_t>(group));
+    return result<void>{};
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::cookie,
+                                     [&](writer& b) -> result<void> { return b.vec(2, cookie); }));
+  std::vector<std::byte> hrr;
+  writer hw(hrr);
+  TLS13_TRY(handshake::encode_server_hello(hw, handshake::hello_retry_request_random, ch.legacy_session_id,
+                                           static_cast<std::uint16_t>(suite), ext));
+  TLS13_TRY(transcript_->update(hrr));
+  TLS13_TRY(send_plain_handshake(hrr));
+  session_id_size_ = ch.legacy_session_id.size();
+  std::copy(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin());
+  if (session_id_size_ != 0) TLS13_TRY(send_change_cipher_spec());
+  info_.hello_retry = true;
+  return {};
+}
+
+result<void> connection_core::server_send_flight(const handshake::client_hello& ch, bytes) {
+  const auto& cfg = *server_cfg_;
+  std::vector<std::byte> ext;
+  writer w(ext);
+  if (!info_.alpn.empty()) {
+    const std::string chosen[] = {info_.alpn};
+    TLS13_TRY(handshake::add_extension(w, extension_type::alpn, [&](writer& b) -> result<void> {
+      return handshake::write_alpn_list(b, chosen);
+    }));
+  }
+  if (!info_.server_name.empty())
+    TLS13_TRY(handshake::add_extension(w, extension_type::server_name,
+                                       [](writer&) -> result<void> { return result<void>{}; }));
+  if (ch.extensions.has(extension_type::record_size_limit)) {
+    TLS13_TRY_ASSIGN(const std::uint16_t limit, handshake::decode_record_size_limit(
+                                                    ch.extensions.get(extension_type::record_size_limit)));
+    records_.set_peer_record_size_limit(limit);
+    if (cfg.record_size_limit != 0) {
+      TLS13_TRY(
+          handshake::add_extension(w, extension_type::record_size_limit, [&](writer& b) -> result<void> {
+            b.u16(cfg.record_size_limit);
+            return result<void>{};
+          }));
+    }
+  }
+  std::vector<std::byte> msg;
+  writer mw(msg);
+  TLS13_TRY(handshake::encode_encrypted_extensions(mw, ext));
+  TLS13_TRY(send_handshake(msg));
+  if (cfg.client_authentication != client_auth::none) {
+    std::vector<std::byte> cr_ext;
+    writer cw(cr_ext);
+    const auto schemes = effective_schemes(cfg, *provider_);
+    TLS13_TRY(handshake::add_extension(
+        cw, extension_type::signature_algorithms,
+        [&](writer& b) -> result<void> { return handshake::write_u16_list(b, 2, schemes); }));
+    msg.clear();
+    TLS13_TRY(handshake::encode_certificate_request(mw, {}, cr_ext));
+    TLS13_TRY(send_handshake(msg));
+  }
+  TLS13_TRY(send_certificate_and_verify(*chosen_key_, chosen_scheme_, handshake::signer_role::server, {}));
+  TLS13_TRY(send_finished(*server_hs_));
+  TLS13_TRY(derive_application_keys());
+  TLS13_TRY(install_write(*server_app_));
+  return {};
+}
+
+result<state> connection_core::server_on_certificate(bytes body) {
+  handshake::certificate_limits lim;
+  lim.max_entries = config().limit.max_chain_length;
+  TLS13_TRY_ASSIGN(const auto msg, handshake::decode_certificate(body, lim));
+  if (!msg.context.empty()) return protocol_errc::illegal_parameter;  // we sent an empty context
+  if (msg.entries.empty()) {
+    if (server_cfg_->client_authentication == client_auth::required)
+      return certificate_errc::certificate_required;
+    return state::server_wait_finished;
+  }
+  TLS13_TRY(verify_peer_chain(msg, peer_role::client));
+  return state::server_wait_cv;
+}
+
+result<state> connection_core::server_on_certificate_verify(bytes body) {
+  TLS13_TRY(verify_peer_signature(body, handshake::signer_role::client));
+  return state::server_wait_finished;
+}
+
+result<state> connection_core::server_on_finished(bytes body) {
+  TLS13_TRY(check_finished(body, *client_hs_));
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
+  resumption_.emplace(std::move(res));
+  TLS13_TRY(install_read(*client_app_));
+  client_hs_.reset();
+  server_hs_.reset();
+  return state::connected;
+}
+
+}  // namespace tls13

@@ -1,0 +1,239 @@
+// Full handshakes between our client and our server through the public sans-I/O API: every
+// suite and group, HRR, ALPN, client authentication, KeyUpdate, exporters, close_notify, and the
+// failures (unknown CA, wrong name, no common parameters, tampering) with the alerts they cause.
+#include <gtest/gtest.h>
+
+#include "pair.hpp"
+
+namespace tls13 {
+namespace {
+
+using test::make_pair;
+
+std::shared_ptr<client_config> client_cfg() {
+  auto c = std::make_shared<client_config>();
+  c->verifier = test::test_verifier();
+  return c;
+}
+
+std::shared_ptr<server_config> server_cfg() {
+  auto s = std::make_shared<server_config>();
+  s->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
+  return s;
+}
+
+std::string send(test::endpoint& from, test::endpoint& to, test::pair& p, const std::string& text) {
+  auto n = from.conn->write(as_bytes(text.data(), text.size()), from.out);
+  EXPECT_TRUE(n) << n.error().message();
+  to.received.clear();
+  EXPECT_TRUE(p.run());
+  return to.received;
+}
+
+TEST(Handshake, DefaultsAgreeAndCarryData) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  const auto& ci = p.client.conn->info();
+  const auto& si = p.server.conn->info();
+  EXPECT_EQ(ci.version, 0x0304);
+  EXPECT_EQ(ci.suite, cipher_suite::aes_128_gcm_sha256);
+  EXPECT_EQ(ci.group, named_group::x25519);
+  EXPECT_EQ(si.server_name, "localhost");
+  EXPECT_TRUE(ci.peer_authenticated);
+  EXPECT_FALSE(ci.hello_retry);
+  EXPECT_EQ(send(p.client, p.server, p, "ping"), "ping");
+  EXPECT_EQ(send(p.server, p.client, p, "pong"), "pong");
+  // Both sides derive the same exporter value (RFC 8446 §7.5).
+  std::array<std::byte, 32> a{}, b{};
+  ASSERT_TRUE(p.client.conn->export_keying_material(a, "EXPERIMENTAL test", {}));
+  ASSERT_TRUE(p.server.conn->export_keying_material(b, "EXPERIMENTAL test", {}));
+  EXPECT_EQ(a, b);
+}
+
+struct suite_group {
+  cipher_suite suite;
+  named_group group;
+};
+
+class EverySuiteAndGroup : public ::testing::TestWithParam<suite_group> {};
+
+TEST_P(EverySuiteAndGroup, Negotiates) {
+  auto c = client_cfg();
+  c->cipher_suites = {GetParam().suite};
+  c->groups = {GetParam().group};
+  auto p = make_pair(c, server_cfg());
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_EQ(p.server.conn->info().suite, GetParam().suite);
+  EXPECT_EQ(p.server.conn->info().group, GetParam().group);
+  std::string big(100000, 'x');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  EXPECT_EQ(send(p.client, p.server, p, big), big);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Matrix, EverySuiteAndGroup,
+    ::testing::Values(suite_group{cipher_suite::aes_128_gcm_sha256, named_group::x25519},
+                      suite_group{cipher_suite::aes_256_gcm_sha384, named_group::secp256r1},
+                      suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp384r1},
+                      suite_group{cipher_suite::aes_256_gcm_sha384, named_group::x25519},
+                      suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp256r1},
+                      suite_group{cipher_suite::aes_128_gcm_sha256, named_group::secp384r1}));
+
+TEST(Handshake, HelloRetryRequestWhenNoShareMatches) {
+  auto c = client_cfg();
+  c->groups = {named_group::x25519, named_group::secp384r1};  // one share: X25519
+  auto s = server_cfg();
+  s->groups = {named_group::secp384r1};
+  auto p = make_pair(c, s);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.client.conn->info().hello_retry);
+  EXPECT_TRUE(p.server.conn->info().hello_retry);
+  EXPECT_EQ(p.client.conn->info().group, named_group::secp384r1);
+  EXPECT_EQ(send(p.client, p.server, p, "after hrr"), "after hrr");
+}
+
+TEST(Handshake, EveryServerKeyType) {
+  for (auto [chain, key] : {std::pair{"server-rsa.pem", "server-rsa-key.pem"},
+                            std::pair{"server-ed25519.pem", "server-ed25519-key.pem"},
+                            std::pair{"server-p384.pem", "server-p384-key.pem"}}) {
+    auto s = std::make_shared<server_config>();
+    s->certificates.push_back(test::load_key(chain, key));
+    auto p = make_pair(client_cfg(), s);
+    ASSERT_TRUE(p.handshake()) << chain << ": " << p.client.error.message() << " / "
+                               << p.server.error.message();
+    EXPECT_TRUE(p.client.conn->info().peer_signature_scheme.has_value());
+  }
+}
+
+TEST(Handshake, AlpnAgreesOrFailsWithNoApplicationProtocol) {
+  auto c = client_cfg();
+  c->alpn = {"h2", "http/1.1"};
+  auto s = server_cfg();
+  s->alpn = {"http/1.1"};
+  auto p = make_pair(c, s);
+  ASSERT_TRUE(p.handshake());
+  EXPECT_EQ(p.client.conn->info().alpn, "http/1.1");
+  EXPECT_EQ(p.server.conn->info().alpn, "http/1.1");
+  s->alpn = {"imap"};
+  auto q = make_pair(c, s);
+  EXPECT_FALSE(q.handshake());
+  EXPECT_EQ(q.server.error, make_error_code(policy_errc::no_application_protocol));
+  EXPECT_EQ(q.client.error, alert_received(alert_description::no_application_protocol));
+}
+
+TEST(Handshake, ClientAuthentication) {
+  auto c = client_cfg();
+  c->client_certificate = test::load_key("client.pem", "client-key.pem");
+  auto s = server_cfg();
+  s->client_authentication = client_auth::required;
+  s->verifier = test::test_verifier();
+  auto p = make_pair(c, s);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.server.conn->info().peer_authenticated);
+  EXPECT_EQ(p.server.conn->info().peer_chain.size(), 1u);
+  // Without a client certificate: required -> certificate_required; optional -> fine.
+  auto no_cert = client_cfg();
+  auto q = make_pair(no_cert, s);
+  EXPECT_FALSE(q.handshake());
+  EXPECT_EQ(q.server.error, make_error_code(certificate_errc::certificate_required));
+  EXPECT_EQ(q.client.error, alert_received(alert_description::certificate_required));
+  s->client_authentication = client_auth::optional;
+  auto r = make_pair(no_cert, s);
+  ASSERT_TRUE(r.handshake());
+  EXPECT_FALSE(r.server.conn->info().peer_authenticated);
+}
+
+TEST(Handshake, CertificateFailuresSendTheRightAlert) {
+  auto c = client_cfg();
+  c->verifier = test::test_verifier("other-ca.pem");
+  auto p = make_pair(c, server_cfg());
+  EXPECT_FALSE(p.handshake());
+  EXPECT_EQ(p.client.error, make_error_code(certificate_errc::unknown_issuer));
+  EXPECT_EQ(p.server.error, alert_received(alert_description::unknown_ca));
+
+  auto q = make_pair(client_cfg(), server_cfg(), "wrong.example.com");
+  EXPECT_FALSE(q.handshake());
+  EXPECT_EQ(q.client.error, make_error_code(certificate_errc::name_mismatch));
+  EXPECT_EQ(q.server.error, alert_received(alert_description::bad_certificate));
+}
+
+TEST(Handshake, NoCommonParameters) {
+  auto c = client_cfg();
+  c->cipher_suites = {cipher_suite::chacha20_poly1305_sha256};
+  auto s = server_cfg();
+  s->cipher_suites = {cipher_suite::aes_128_gcm_sha256};
+  auto p = make_pair(c, s);
+  EXPECT_FALSE(p.handshake());
+  EXPECT_EQ(p.server.error, make_error_code(policy_errc::no_common_cipher_suite));
+  EXPECT_EQ(p.client.error, alert_received(alert_description::handshake_failure));
+  auto c2 = client_cfg();
+  c2->groups = {named_group::x25519};
+  auto s2 = server_cfg();
+  s2->groups = {named_group::secp256r1};
+  auto q = make_pair(c2, s2);
+  EXPECT_FALSE(q.handshake());
+  EXPECT_EQ(q.server.error, make_error_code(policy_errc::no_common_group));
+}
+
+TEST(Handshake, KeyUpdateBothWays) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake());
+  ASSERT_TRUE(p.client.conn->key_update(p.client.out, true));
+  EXPECT_EQ(send(p.client, p.server, p, "after update"), "after update");
+  // The server answered the request with its own KeyUpdate: its next data uses new keys.
+  EXPECT_EQ(send(p.server, p.client, p, "reply"), "reply");
+  ASSERT_TRUE(p.server.conn->key_update(p.server.out, false));
+  EXPECT_EQ(send(p.server, p.client, p, "again"), "again");
+  EXPECT_EQ(send(p.client, p.server, p, "and back"), "and back");
+}
+
+TEST(Handshake, CloseNotifyHalfClose) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake());
+  p.client.conn->close(p.client.out);
+  ASSERT_TRUE(p.run());
+  EXPECT_TRUE(p.server.peer_closed);
+  // The server can still write after the client's close_notify (half-close).
+  EXPECT_EQ(send(p.server, p.client, p, "last words"), "last words");
+  EXPECT_FALSE(p.client.conn->write(as_bytes("x", 1), p.client.out));
+  p.server.conn->close(p.server.out);
+  ASSERT_TRUE(p.run());
+  EXPECT_TRUE(p.client.closed);
+}
+
+TEST(Handshake, TamperedRecordIsBadRecordMac) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake());
+  ASSERT_TRUE(p.client.conn->write(as_bytes("secret", 6), p.client.out));
+  p.transfer();
+  p.server.inbox[p.server.inbox.size() - 3] ^= std::byte{0x40};
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::bad_record_mac));
+  p.transfer();
+  EXPECT_FALSE(p.client.pump());
+  EXPECT_EQ(p.client.error, alert_received(alert_description::bad_record_mac));
+}
+
+TEST(Handshake, TruncationIsReported) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake());
+  input_window in{};
+  in.transport_eof = true;
+  auto ev = p.server.conn->poll(in, p.server.out);
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error(), make_error_code(protocol_errc::truncated));
+}
+
+TEST(Handshake, KeyLogOnlyWhenAsked) {
+  auto c = client_cfg();
+  std::vector<std::string> lines;
+  c->key_log = [&](std::string_view l) { lines.emplace_back(l); };
+  auto p = make_pair(c, server_cfg());
+  ASSERT_TRUE(p.handshake());
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].rfind("CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 0), 0u);
+  EXPECT_EQ(lines[0].size(), std::string("CLIENT_HANDSHAKE_TRAFFIC_SECRET ").size() + 64 + 1 + 64);
+}
+
+}  // namespace
+}  // namespace tls13
