@@ -50,7 +50,8 @@ class public_key {
 
   key_kind kind() const noexcept { return kind_; }
   unsigned bits() const noexcept { return bits_; }
-  // The scheme is one we implement and fits this key (type and, for ECDSA, curve).
+  // The scheme is one we implement and fits this key (type; for ECDSA the curve; for an RSASSA-PSS
+  // key whose parameters fix the hash, that hash).
   bool can_verify(signature_scheme s) const noexcept;
   // Ok, or: the scheme does not fit the key -> protocol_errc::illegal_parameter;
   // the signature is wrong -> protocol_errc::decrypt_error.
@@ -60,10 +61,12 @@ class public_key {
   evp_pkey_st* native() const noexcept { return pkey_; }
 
  private:
-  public_key(evp_pkey_st* k, key_kind kind, unsigned bits) noexcept : pkey_(k), kind_(kind), bits_(bits) {}
+  public_key(evp_pkey_st* k, key_kind kind, unsigned bits, signature_scheme only) noexcept
+      : pkey_(k), kind_(kind), bits_(bits), only_(only) {}
   evp_pkey_st* pkey_;
   key_kind kind_;
   unsigned bits_;
+  signature_scheme only_;  // RSASSA-PSS key restricted to one hash; {} otherwise
 };
 
 class private_key {
@@ -102,11 +105,13 @@ class private_key {
   bool matches(const public_key& pub) const noexcept;
 
  private:
-  private_key(evp_pkey_st* k, key_kind kind, unsigned bits) noexcept : pkey_(k), kind_(kind), bits_(bits) {}
+  private_key(evp_pkey_st* k, key_kind kind, unsigned bits, signature_scheme only) noexcept
+      : pkey_(k), kind_(kind), bits_(bits), only_(only) {}
   static result<private_key> adopt(evp_pkey_st* k, const key_policy& policy);
   evp_pkey_st* pkey_;
   key_kind kind_;
   unsigned bits_;
+  signature_scheme only_;  // RSASSA-PSS key restricted to one hash; {} otherwise
 };
 
 }  // namespace tls13

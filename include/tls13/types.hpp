@@ -183,15 +183,16 @@ class [[nodiscard]] result<void> {
 
 }  // namespace tls13
 
-// Propagate an error from an expression returning result<...>; evaluates to nothing.
-#define TLS13_TRY(expr)                             \
-  do {                                              \
-    auto&& tls13_try_r_ = (expr);                   \
-    if (!tls13_try_r_) return tls13_try_r_.error(); \
-  } while (0)
-
 #define TLS13_CAT_IMPL_(a, b) a##b
 #define TLS13_CAT_(a, b) TLS13_CAT_IMPL_(a, b)
+#define TLS13_TRY_IMPL_(var, expr) \
+  do {                             \
+    auto&& var = (expr);           \
+    if (!var) return var.error();  \
+  } while (0)
+// Propagate an error from an expression returning result<...>; evaluates to nothing.
+#define TLS13_TRY(expr) TLS13_TRY_IMPL_(TLS13_CAT_(tls13_try_r_, __COUNTER__), expr)
+
 // `TLS13_TRY_ASSIGN(auto x, f());` declares x from the value of f() or returns its error.
 #define TLS13_TRY_ASSIGN(decl, expr)                                                          \
   auto&& TLS13_CAT_(tls13_try_v_, __LINE__) = (expr);                                         \

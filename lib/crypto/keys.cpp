@@ -1,5 +1,7 @@
 // tls13::private_key / tls13::public_key: loading, ownership and policy checks around EVP_PKEY.
 // The signature work itself is in signature.cpp.
+#include "tls13/keys.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -11,7 +13,6 @@
 #include "crypto/ossl_ptr.hpp"
 #include "crypto/signature.hpp"
 #include "tls13/errors.hpp"
-#include "tls13/keys.hpp"
 #include "tls13/secret.hpp"
 
 namespace tls13 {
@@ -39,17 +40,18 @@ result<public_key> public_key::from_spki_der(bytes der, const key_policy& policy
   crypto::detail::pkey_ptr k(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(der.size()), nullptr, nullptr));
   if (!k || p != u8(der.data()) + der.size()) return fail(certificate_errc::bad_certificate);
   TLS13_TRY_ASSIGN(auto facts, crypto::classify_key(k.get(), policy, crypto::key_owner::peer));
-  return public_key(k.release(), facts.kind, facts.bits);
+  return public_key(k.release(), facts.kind, facts.bits, facts.only);
 }
 
 result<public_key> public_key::from_native(evp_pkey_st* pkey, const key_policy& policy) {
   if (pkey == nullptr) return internal_errc::invalid_argument;
   TLS13_TRY_ASSIGN(auto facts, crypto::classify_key(pkey, policy, crypto::key_owner::peer));
   if (EVP_PKEY_up_ref(pkey) != 1) return fail(internal_errc::crypto_failure);
-  return public_key(pkey, facts.kind, facts.bits);
+  return public_key(pkey, facts.kind, facts.bits, facts.only);
 }
 
-public_key::public_key(public_key&& o) noexcept : pkey_(o.pkey_), kind_(o.kind_), bits_(o.bits_) {
+public_key::public_key(public_key&& o) noexcept
+    : pkey_(o.pkey_), kind_(o.kind_), bits_(o.bits_), only_(o.only_) {
   o.pkey_ = nullptr;
 }
 
@@ -59,6 +61,7 @@ public_key& public_key::operator=(public_key&& o) noexcept {
     pkey_ = o.pkey_;
     kind_ = o.kind_;
     bits_ = o.bits_;
+    only_ = o.only_;
     o.pkey_ = nullptr;
   }
   return *this;
@@ -66,11 +69,13 @@ public_key& public_key::operator=(public_key&& o) noexcept {
 
 public_key::~public_key() { EVP_PKEY_free(pkey_); }
 
-bool public_key::can_verify(signature_scheme s) const noexcept { return crypto::scheme_fits(kind_, s); }
+bool public_key::can_verify(signature_scheme s) const noexcept {
+  return crypto::scheme_fits({kind_, bits_, only_}, s);
+}
 
 result<void> public_key::verify(signature_scheme s, bytes message, bytes signature) const {
   if (pkey_ == nullptr) return internal_errc::invalid_state;
-  return crypto::verify_with(pkey_, kind_, s, message, signature);
+  return crypto::verify_with(pkey_, {kind_, bits_, only_}, s, message, signature);
 }
 
 result<std::vector<std::byte>> public_key::spki_der() const {
@@ -90,13 +95,14 @@ result<private_key> private_key::adopt(evp_pkey_st* k, const key_policy& policy)
   if (!owned) return fail(internal_errc::invalid_argument);
   TLS13_TRY_ASSIGN(auto facts, crypto::classify_key(k, policy, crypto::key_owner::ours));
   if (!keypair_consistent(k)) return fail(internal_errc::invalid_argument);
-  return private_key(owned.release(), facts.kind, facts.bits);
+  return private_key(owned.release(), facts.kind, facts.bits, facts.only);
 }
 
 result<private_key> private_key::from_pem(std::string_view pem, const key_policy& policy) {
   crypto::detail::bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(internal_errc::crypto_failure);
-  return adopt(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr), policy);
+  return adopt(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr),
+               policy);
 }
 
 result<private_key> private_key::from_der(bytes der, const key_policy& policy) {
@@ -119,30 +125,28 @@ result<private_key> private_key::from_pem_file(const std::string& path, const ke
 }
 
 result<private_key> private_key::generate(key_kind kind, unsigned rsa_bits) {
+  const key_policy policy{};
+  const bool rsa = kind == key_kind::rsa || kind == key_kind::rsa_pss;
+  // Refused before the (slow) generation rather than after it.
+  if (rsa && (rsa_bits < policy.min_rsa_bits || rsa_bits > policy.max_rsa_bits))
+    return policy_errc::insufficient_security;
+  const char* type = kind == key_kind::rsa       ? "RSA"
+                     : kind == key_kind::rsa_pss ? "RSA-PSS"
+                     : kind == key_kind::ed25519 ? "ED25519"
+                                                 : "EC";
+  crypto::detail::pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) return fail(internal_errc::crypto_failure);
+  bool ok = true;
+  if (rsa) ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(rsa_bits)) == 1;
+  if (kind == key_kind::ec_p256) ok = EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") == 1;
+  if (kind == key_kind::ec_p384) ok = EVP_PKEY_CTX_set_group_name(ctx.get(), "P-384") == 1;
   EVP_PKEY* k = nullptr;
-  switch (kind) {
-    case key_kind::rsa:
-      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits));
-      break;
-    case key_kind::rsa_pss:
-      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA-PSS", static_cast<std::size_t>(rsa_bits));
-      break;
-    case key_kind::ec_p256:
-      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-      break;
-    case key_kind::ec_p384:
-      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
-      break;
-    case key_kind::ed25519:
-      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-      break;
-  }
-  if (k == nullptr) return fail(internal_errc::crypto_failure);
-  // The default policy applies: a caller asking for 1024-bit RSA gets insufficient_security.
-  return adopt(k, key_policy{});
+  if (!ok || EVP_PKEY_keygen(ctx.get(), &k) != 1) return fail(internal_errc::crypto_failure);
+  return adopt(k, policy);
 }
 
-private_key::private_key(private_key&& o) noexcept : pkey_(o.pkey_), kind_(o.kind_), bits_(o.bits_) {
+private_key::private_key(private_key&& o) noexcept
+    : pkey_(o.pkey_), kind_(o.kind_), bits_(o.bits_), only_(o.only_) {
   o.pkey_ = nullptr;
 }
 
@@ -152,6 +156,7 @@ private_key& private_key::operator=(private_key&& o) noexcept {
     pkey_ = o.pkey_;
     kind_ = o.kind_;
     bits_ = o.bits_;
+    only_ = o.only_;
     o.pkey_ = nullptr;
   }
   return *this;
@@ -160,15 +165,19 @@ private_key& private_key::operator=(private_key&& o) noexcept {
 private_key::~private_key() { EVP_PKEY_free(pkey_); }
 
 bool private_key::can_sign(signature_scheme s) const noexcept {
-  return crypto::scheme_signable(s) && crypto::scheme_fits(kind_, s);
+  return crypto::scheme_signable(s) && crypto::scheme_fits({kind_, bits_, only_}, s);
 }
 
 std::vector<signature_scheme> private_key::schemes() const {
   static constexpr signature_scheme all[] = {
-      signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
-      signature_scheme::ed25519,                signature_scheme::rsa_pss_rsae_sha256,
-      signature_scheme::rsa_pss_rsae_sha384,    signature_scheme::rsa_pss_rsae_sha512,
-      signature_scheme::rsa_pss_pss_sha256,     signature_scheme::rsa_pss_pss_sha384,
+      signature_scheme::ecdsa_secp256r1_sha256,
+      signature_scheme::ecdsa_secp384r1_sha384,
+      signature_scheme::ed25519,
+      signature_scheme::rsa_pss_rsae_sha256,
+      signature_scheme::rsa_pss_rsae_sha384,
+      signature_scheme::rsa_pss_rsae_sha512,
+      signature_scheme::rsa_pss_pss_sha256,
+      signature_scheme::rsa_pss_pss_sha384,
       signature_scheme::rsa_pss_pss_sha512,
   };
   std::vector<signature_scheme> out;
@@ -179,7 +188,7 @@ std::vector<signature_scheme> private_key::schemes() const {
 
 result<std::vector<std::byte>> private_key::sign(signature_scheme s, bytes message) const {
   if (pkey_ == nullptr) return internal_errc::invalid_state;
-  return crypto::sign_with(pkey_, kind_, s, message);
+  return crypto::sign_with(pkey_, {kind_, bits_, only_}, s, message);
 }
 
 result<public_key> private_key::public_part() const {

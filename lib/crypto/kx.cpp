@@ -76,10 +76,7 @@ result<pkey_ptr> import_key(const group_traits& t, int selection, OSSL_PARAM* pa
   pkey_ctx_ptr ctx = group_ctx(t);
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return internal_errc::crypto_failure;
   EVP_PKEY* k = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &k, selection, params) != 1) {
-    ERR_clear_error();
-    return internal_errc::invalid_argument;
-  }
+  if (EVP_PKEY_fromdata(ctx.get(), &k, selection, params) != 1) return fail(internal_errc::invalid_argument);
   return pkey_ptr(k);
 }
 
@@ -104,10 +101,7 @@ result<pkey_ptr> import_peer(const group_traits& t, bytes share) noexcept {
     // validation for prime-order curves; the order multiplication of the full check adds nothing.
     pkey_ctx_ptr check(EVP_PKEY_CTX_new_from_pkey(nullptr, peer->get(), nullptr));
     if (!check) return internal_errc::crypto_failure;
-    if (EVP_PKEY_public_check_quick(check.get()) != 1) {
-      ERR_clear_error();
-      return protocol_errc::illegal_parameter;
-    }
+    if (EVP_PKEY_public_check_quick(check.get()) != 1) return fail(protocol_errc::illegal_parameter);
   }
   return peer;
 }
@@ -116,10 +110,7 @@ result<secret> derive(const group_traits& t, EVP_PKEY* own, EVP_PKEY* peer) noex
   pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return internal_errc::crypto_failure;
   // validate_peer = 0: import_peer() already validated the point.
-  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, 0) != 1) {
-    ERR_clear_error();
-    return protocol_errc::illegal_parameter;
-  }
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, 0) != 1) return fail(protocol_errc::illegal_parameter);
   secret out(t.secret_size);
   std::size_t len = out.size();
   if (EVP_PKEY_derive(ctx.get(), u8(out.data()), &len) != 1) {

@@ -18,15 +18,22 @@ constexpr std::array<cipher_suite, 3> k_suites{
     cipher_suite::chacha20_poly1305_sha256,
 };
 
-constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1, named_group::secp384r1};
+constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1,
+                                              named_group::secp384r1};
 
 constexpr std::array<signature_scheme, 12> k_schemes{
-    signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
-    signature_scheme::ed25519,                signature_scheme::rsa_pss_rsae_sha256,
-    signature_scheme::rsa_pss_rsae_sha384,    signature_scheme::rsa_pss_rsae_sha512,
-    signature_scheme::rsa_pss_pss_sha256,     signature_scheme::rsa_pss_pss_sha384,
-    signature_scheme::rsa_pss_pss_sha512,     signature_scheme::rsa_pkcs1_sha256,
-    signature_scheme::rsa_pkcs1_sha384,       signature_scheme::rsa_pkcs1_sha512,
+    signature_scheme::ecdsa_secp256r1_sha256,
+    signature_scheme::ecdsa_secp384r1_sha384,
+    signature_scheme::ed25519,
+    signature_scheme::rsa_pss_rsae_sha256,
+    signature_scheme::rsa_pss_rsae_sha384,
+    signature_scheme::rsa_pss_rsae_sha512,
+    signature_scheme::rsa_pss_pss_sha256,
+    signature_scheme::rsa_pss_pss_sha384,
+    signature_scheme::rsa_pss_pss_sha512,
+    signature_scheme::rsa_pkcs1_sha256,
+    signature_scheme::rsa_pkcs1_sha384,
+    signature_scheme::rsa_pkcs1_sha512,
 };
 
 }  // namespace
@@ -42,7 +49,9 @@ result<void> default_provider::random(mut_bytes out) {
   return {};
 }
 
-std::chrono::system_clock::time_point default_provider::now() const { return std::chrono::system_clock::now(); }
+std::chrono::system_clock::time_point default_provider::now() const {
+  return std::chrono::system_clock::now();
+}
 
 bool default_provider::supports(named_group g) const noexcept { return crypto::kx_supported(g); }
 

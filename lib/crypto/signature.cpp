@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include <array>
+#include <string_view>
 
 #include "crypto/evp_fetch.hpp"
 #include "crypto/ossl_ptr.hpp"
@@ -112,11 +113,32 @@ int ec_curve_nid(EVP_PKEY* k) noexcept {
   return nid;
 }
 
+// For an RSASSA-PSS key: the one scheme its parameters allow (left {} when unrestricted).
+// False for a restriction to a hash TLS 1.3 does not pair with PSS (e.g. SHA-1).
+bool pss_restriction(EVP_PKEY* k, signature_scheme& only) noexcept {
+  std::array<char, 64> md{};
+  // 2 = the digest is mandatory, i.e. the key carries RFC 4055 parameters.
+  if (EVP_PKEY_get_default_digest_name(k, md.data(), md.size()) != 2) {
+    ERR_clear_error();
+    return true;
+  }
+  const std::string_view name(md.data());
+  if (name == "SHA256" || name == "SHA2-256")
+    only = signature_scheme::rsa_pss_pss_sha256;
+  else if (name == "SHA384" || name == "SHA2-384")
+    only = signature_scheme::rsa_pss_pss_sha384;
+  else if (name == "SHA512" || name == "SHA2-512")
+    only = signature_scheme::rsa_pss_pss_sha512;
+  else
+    return false;
+  return true;
+}
+
 }  // namespace
 
-bool scheme_fits(key_kind k, signature_scheme s) noexcept {
+bool scheme_fits(const key_facts& k, signature_scheme s) noexcept {
   const scheme_info* si = find_scheme(s);
-  return si != nullptr && si->key == k;
+  return si != nullptr && si->key == k.kind && (k.only == signature_scheme{} || k.only == s);
 }
 
 bool scheme_signable(signature_scheme s) noexcept {
@@ -125,17 +147,22 @@ bool scheme_signable(signature_scheme s) noexcept {
 }
 
 result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_owner owner) noexcept {
-  const std::error_code unusable = owner == key_owner::ours ? std::error_code(internal_errc::invalid_argument)
-                                                            : std::error_code(certificate_errc::unsupported_certificate);
-  const std::error_code too_weak = owner == key_owner::ours ? std::error_code(policy_errc::insufficient_security)
-                                                            : std::error_code(certificate_errc::unsupported_certificate);
+  const std::error_code unusable = owner == key_owner::ours
+                                       ? std::error_code(internal_errc::invalid_argument)
+                                       : std::error_code(certificate_errc::unsupported_certificate);
+  const std::error_code too_weak = owner == key_owner::ours
+                                       ? std::error_code(policy_errc::insufficient_security)
+                                       : std::error_code(certificate_errc::unsupported_certificate);
   if (k == nullptr) return internal_errc::invalid_argument;
   const int bits_i = EVP_PKEY_get_bits(k);
   const unsigned bits = bits_i > 0 ? static_cast<unsigned>(bits_i) : 0;
   // "RSA-PSS" first: an RSASSA-PSS key is not an rsaEncryption key and must not pass as one.
   if (EVP_PKEY_is_a(k, "RSA-PSS") == 1 || EVP_PKEY_is_a(k, "RSA") == 1) {
     if (bits < policy.min_rsa_bits || bits > policy.max_rsa_bits) return too_weak;
-    return key_facts{EVP_PKEY_is_a(k, "RSA-PSS") == 1 ? key_kind::rsa_pss : key_kind::rsa, bits};
+    if (EVP_PKEY_is_a(k, "RSA") == 1) return key_facts{key_kind::rsa, bits};
+    signature_scheme only{};
+    if (!pss_restriction(k, only)) return unusable;
+    return key_facts{key_kind::rsa_pss, bits, only};
   }
   if (EVP_PKEY_is_a(k, "EC") == 1) {
     const int nid = ec_curve_nid(k);
@@ -148,10 +175,11 @@ result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_own
   return unusable;
 }
 
-result<std::vector<std::byte>> sign_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message) {
+result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s,
+                                         bytes message) {
   const scheme_info* si = find_scheme(s);
   if (si == nullptr || !si->signable) return internal_errc::invalid_argument;
-  if (si->key != kind) return internal_errc::key_mismatch;
+  if (!scheme_fits(facts, s)) return internal_errc::key_mismatch;
   TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, true));
   const int max = EVP_PKEY_get_size(k);
   if (max <= 0) return fail(internal_errc::crypto_failure);
@@ -163,9 +191,10 @@ result<std::vector<std::byte>> sign_with(evp_pkey_st* k, key_kind kind, signatur
   return sig;
 }
 
-result<void> verify_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message, bytes signature) {
+result<void> verify_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s, bytes message,
+                         bytes signature) {
   const scheme_info* si = find_scheme(s);
-  if (si == nullptr || si->key != kind) return protocol_errc::illegal_parameter;
+  if (si == nullptr || !scheme_fits(facts, s)) return protocol_errc::illegal_parameter;
   TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, false));
   if (EVP_DigestVerify(ctx.get(), data_or_empty(signature), signature.size(), data_or_empty(message),
                        message.size()) != 1)

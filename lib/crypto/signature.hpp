@@ -15,6 +15,9 @@ namespace tls13::crypto {
 struct key_facts {
   key_kind kind;
   unsigned bits;
+  // An RSASSA-PSS key whose parameters (RFC 4055) fix the hash can sign/verify one scheme only;
+  // signature_scheme{0} when unrestricted.
+  signature_scheme only{};
 };
 
 enum class key_owner : std::uint8_t { ours, peer };
@@ -24,13 +27,15 @@ enum class key_owner : std::uint8_t { ours, peer };
 // peer -> certificate_errc::unsupported_certificate for both.
 result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_owner owner) noexcept;
 
-// `s` is implemented and a key of kind `k` can produce/verify it.
-bool scheme_fits(key_kind k, signature_scheme s) noexcept;
+// `s` is implemented and the key described by `k` can produce/verify it.
+bool scheme_fits(const key_facts& k, signature_scheme s) noexcept;
 // We sign with `s` (rsa_pkcs1_* are verify-only).
 bool scheme_signable(signature_scheme s) noexcept;
 
 // Errors as private_key::sign / public_key::verify.
-result<std::vector<std::byte>> sign_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message);
-result<void> verify_with(evp_pkey_st* k, key_kind kind, signature_scheme s, bytes message, bytes signature);
+result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s,
+                                         bytes message);
+result<void> verify_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s, bytes message,
+                         bytes signature);
 
 }  // namespace tls13::crypto

@@ -85,14 +85,14 @@ aead_counts run_file(const char* file, bool chacha) {
 
 TEST(AeadWycheproof, AesGcm) {
   const auto n = run_file("wycheproof/aes_gcm_test.json", false);
-  EXPECT_GT(n.valid, 100);
-  EXPECT_GT(n.invalid, 20);
+  EXPECT_GT(n.valid, 70);  // the file has 79 valid / 54 invalid cases in the TLS groups
+  EXPECT_GT(n.invalid, 50);
 }
 
 TEST(AeadWycheproof, ChaCha20Poly1305) {
   const auto n = run_file("wycheproof/chacha20_poly1305_test.json", true);
-  EXPECT_GT(n.valid, 200);
-  EXPECT_GT(n.invalid, 40);
+  EXPECT_GT(n.valid, 250);  // 256 valid / 60 invalid
+  EXPECT_GT(n.invalid, 55);
 }
 
 // A tag flip on a valid record must fail, and a wrong-size key must be refused up front.

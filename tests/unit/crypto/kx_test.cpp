@@ -115,7 +115,9 @@ TEST(KeyExchange, FreshPairsAgreeAndUseTlsEncoding) {
     ASSERT_TRUE(a && b);
     EXPECT_EQ((*a)->group(), g);
     ASSERT_EQ((*a)->public_key().size(), kx_share_size(g));
-    if (g != named_group::x25519) EXPECT_EQ((*a)->public_key()[0], std::byte{0x04});
+    if (g != named_group::x25519) {
+      EXPECT_EQ((*a)->public_key()[0], std::byte{0x04});
+    }
     EXPECT_NE(hex((*a)->public_key()), hex((*b)->public_key()));
     auto sa = (*a)->complete((*b)->public_key());
     auto sb = (*b)->complete((*a)->public_key());
@@ -164,10 +166,10 @@ TEST(KeyExchange, MalformedSharesAreIllegalParameter) {
     off_curve.back() ^= std::byte{1};  // changes Y only: not on the curve
     expect_rejected(g, off_curve, "off-curve point");
     auto compressed = byte_vec(good.begin(), good.begin() + 1 + (good.size() - 1) / 2);
-    compressed[0] = std::byte{0x02 | (static_cast<unsigned>(good.back()) & 1)};
+    compressed[0] = std::byte{0x02} | (good.back() & std::byte{1});
     expect_rejected(g, compressed, "compressed point");
     auto hybrid_form = good;
-    hybrid_form[0] = std::byte{0x06 | (static_cast<unsigned>(good.back()) & 1)};
+    hybrid_form[0] = std::byte{0x06} | (good.back() & std::byte{1});
     expect_rejected(g, hybrid_form, "hybrid point form");
     auto zeros = byte_vec(good.size());
     zeros[0] = std::byte{0x04};

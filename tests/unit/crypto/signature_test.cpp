@@ -60,7 +60,9 @@ sig_counts run_verify_file(const char* file, signature_scheme scheme, key_kind e
         EXPECT_TRUE(r) << case_id(t) << ": " << r.error().message();
       } else if (t["result"] == "invalid") {
         EXPECT_FALSE(r) << case_id(t) << " must be rejected";
-        if (!r) EXPECT_EQ(r.error(), decrypt_error) << case_id(t);
+        if (!r) {
+          EXPECT_EQ(r.error(), decrypt_error) << case_id(t);
+        }
       } else if (!r) {  // acceptable: either outcome
         EXPECT_EQ(r.error(), decrypt_error) << case_id(t);
       }
@@ -71,15 +73,15 @@ sig_counts run_verify_file(const char* file, signature_scheme scheme, key_kind e
 }
 
 TEST(SignatureWycheproof, EcdsaP256Sha256) {
-  auto n = run_verify_file("wycheproof/ecdsa_secp256r1_sha256_test.json", signature_scheme::ecdsa_secp256r1_sha256,
-                           key_kind::ec_p256);
+  auto n = run_verify_file("wycheproof/ecdsa_secp256r1_sha256_test.json",
+                           signature_scheme::ecdsa_secp256r1_sha256, key_kind::ec_p256);
   EXPECT_GT(n.accepted, 50);
   EXPECT_GT(n.rejected, 300);
 }
 
 TEST(SignatureWycheproof, EcdsaP384Sha384) {
-  auto n = run_verify_file("wycheproof/ecdsa_secp384r1_sha384_test.json", signature_scheme::ecdsa_secp384r1_sha384,
-                           key_kind::ec_p384);
+  auto n = run_verify_file("wycheproof/ecdsa_secp384r1_sha384_test.json",
+                           signature_scheme::ecdsa_secp384r1_sha384, key_kind::ec_p384);
   EXPECT_GT(n.accepted, 50);
   EXPECT_GT(n.rejected, 300);
 }
@@ -92,15 +94,15 @@ TEST(SignatureWycheproof, RsaPssRsaeSha256) {
     ASSERT_EQ(g["mgfSha"], "SHA-256");
     ASSERT_EQ(g["sLen"], 32);
   }
-  auto n = run_verify_file("wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json", signature_scheme::rsa_pss_rsae_sha256,
-                           key_kind::rsa);
+  auto n = run_verify_file("wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json",
+                           signature_scheme::rsa_pss_rsae_sha256, key_kind::rsa);
   EXPECT_GT(n.accepted, 50);
   EXPECT_GT(n.rejected, 40);
 }
 
 TEST(SignatureWycheproof, RsaPkcs1Sha256) {
-  auto n = run_verify_file("wycheproof/rsa_signature_2048_sha256_test.json", signature_scheme::rsa_pkcs1_sha256,
-                           key_kind::rsa);
+  auto n = run_verify_file("wycheproof/rsa_signature_2048_sha256_test.json",
+                           signature_scheme::rsa_pkcs1_sha256, key_kind::rsa);
   EXPECT_GT(n.accepted, 5);
   EXPECT_GT(n.rejected, 200);
 }
@@ -122,11 +124,15 @@ struct key_file {
 const std::vector<key_file>& key_files() {
   using s = signature_scheme;
   static const std::vector<key_file> files = {
-      {"keys/rsa2048.pem", key_kind::rsa, {s::rsa_pss_rsae_sha256, s::rsa_pss_rsae_sha384, s::rsa_pss_rsae_sha512}},
+      {"keys/rsa2048.pem",
+       key_kind::rsa,
+       {s::rsa_pss_rsae_sha256, s::rsa_pss_rsae_sha384, s::rsa_pss_rsae_sha512}},
       {"keys/rsa2048-traditional.pem",
        key_kind::rsa,
        {s::rsa_pss_rsae_sha256, s::rsa_pss_rsae_sha384, s::rsa_pss_rsae_sha512}},
-      {"keys/rsapss2048.pem", key_kind::rsa_pss, {s::rsa_pss_pss_sha256, s::rsa_pss_pss_sha384, s::rsa_pss_pss_sha512}},
+      {"keys/rsapss2048.pem",
+       key_kind::rsa_pss,
+       {s::rsa_pss_pss_sha256, s::rsa_pss_pss_sha384, s::rsa_pss_pss_sha512}},
       {"keys/p256.pem", key_kind::ec_p256, {s::ecdsa_secp256r1_sha256}},
       {"keys/p256-sec1.pem", key_kind::ec_p256, {s::ecdsa_secp256r1_sha256}},
       {"keys/p384.pem", key_kind::ec_p384, {s::ecdsa_secp384r1_sha384}},
@@ -229,7 +235,8 @@ TEST(SignatureKeys, RefusesUnusableKeys) {
             make_error_code(policy_errc::insufficient_security));
   EXPECT_EQ(private_key::from_pem(read_text("keys/p521.pem")).error(), invalid);
   EXPECT_EQ(private_key::from_pem(read_text("keys/p256-encrypted.pem")).error(), invalid);
-  EXPECT_EQ(private_key::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").error(), invalid);
+  EXPECT_EQ(private_key::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").error(),
+            invalid);
   EXPECT_EQ(private_key::from_pem("").error(), invalid);
   EXPECT_EQ(private_key::from_der({}).error(), invalid);
   EXPECT_EQ(private_key::from_pem_file(test::vector_path("keys/missing.pem")).error(), invalid);
@@ -261,7 +268,8 @@ TEST(SignatureKeys, PeerKeyPolicy) {
     EXPECT_EQ(native.error(), unsupported);
     EVP_PKEY_free(k);
   }
-  EXPECT_EQ(public_key::from_spki_der(view(unhex("3000"))).error(), make_error_code(certificate_errc::bad_certificate));
+  EXPECT_EQ(public_key::from_spki_der(view(unhex("3000"))).error(),
+            make_error_code(certificate_errc::bad_certificate));
 }
 
 TEST(SignatureKeys, SchemeAndKeyMustFit) {
@@ -313,7 +321,8 @@ TEST(SignatureKeys, SchemeAndKeyMustFit) {
             decrypt_error);
 
   // Schemes we do not implement.
-  for (auto s : {signature_scheme::ecdsa_secp521r1_sha512, signature_scheme::ed448, signature_scheme{0x0201}}) {
+  for (auto s :
+       {signature_scheme::ecdsa_secp521r1_sha512, signature_scheme::ed448, signature_scheme{0x0201}}) {
     EXPECT_EQ(p256->sign(s, view(msg)).error(), invalid);
     EXPECT_EQ(p256_pub->verify(s, view(msg), view(*sig)).error(), illegal_parameter);
     EXPECT_FALSE(allowed_in_certificate_verify(s));
@@ -327,14 +336,26 @@ TEST(SignatureKeys, RestrictedPssKey) {
   auto key = private_key::from_pem(read_text("keys/rsapss2048-sha384.pem"));
   ASSERT_TRUE(key) << key.error().message();
   EXPECT_EQ(key->kind(), key_kind::rsa_pss);
+  EXPECT_EQ(key->schemes(), std::vector<signature_scheme>{signature_scheme::rsa_pss_pss_sha384});
+  EXPECT_FALSE(key->can_sign(signature_scheme::rsa_pss_pss_sha256));
   const byte_vec msg = unhex("0a0b0c");
   auto sig = key->sign(signature_scheme::rsa_pss_pss_sha384, view(msg));
   ASSERT_TRUE(sig) << sig.error().message();
   auto pub = key->public_part();
   ASSERT_TRUE(pub);
   EXPECT_TRUE(pub->verify(signature_scheme::rsa_pss_pss_sha384, view(msg), view(*sig)));
-  EXPECT_FALSE(key->sign(signature_scheme::rsa_pss_pss_sha256, view(msg)));
-  EXPECT_FALSE(pub->verify(signature_scheme::rsa_pss_pss_sha256, view(msg), view(*sig)));
+  EXPECT_FALSE(pub->can_verify(signature_scheme::rsa_pss_pss_sha512));
+  EXPECT_EQ(key->sign(signature_scheme::rsa_pss_pss_sha256, view(msg)).error(),
+            make_error_code(internal_errc::key_mismatch));
+  EXPECT_EQ(pub->verify(signature_scheme::rsa_pss_pss_sha256, view(msg), view(*sig)).error(),
+            illegal_parameter);
+  // The restriction survives the SPKI round trip (the parameters are in the AlgorithmIdentifier).
+  auto spki = pub->spki_der();
+  ASSERT_TRUE(spki);
+  auto reparsed = public_key::from_spki_der(view(*spki));
+  ASSERT_TRUE(reparsed);
+  EXPECT_FALSE(reparsed->can_verify(signature_scheme::rsa_pss_pss_sha256));
+  EXPECT_TRUE(reparsed->verify(signature_scheme::rsa_pss_pss_sha384, view(msg), view(*sig)));
 }
 
 // RFC 8448 §3: the server's CertificateVerify (rsa_pss_rsae_sha256, 1024-bit key) verifies against
@@ -350,7 +371,8 @@ TEST(SignatureRfc8448, ServerCertificateVerify) {
   ASSERT_GT(cert_msg.size(), 11u);
   ASSERT_EQ(cert_msg[4], std::byte{0});
   const std::size_t cert_len = (std::to_integer<std::size_t>(cert_msg[8]) << 16) |
-                               (std::to_integer<std::size_t>(cert_msg[9]) << 8) | std::to_integer<std::size_t>(cert_msg[10]);
+                               (std::to_integer<std::size_t>(cert_msg[9]) << 8) |
+                               std::to_integer<std::size_t>(cert_msg[10]);
   const auto* p = reinterpret_cast<const unsigned char*>(cert_msg.data() + 11);
   X509* x = d2i_X509(nullptr, &p, static_cast<long>(cert_len));
   ASSERT_NE(x, nullptr);
@@ -383,7 +405,8 @@ TEST(SignatureRfc8448, ServerCertificateVerify) {
   const bytes sig(cv.data() + 8, cv.size() - 8);
   EXPECT_TRUE(pub->verify(signature_scheme::rsa_pss_rsae_sha256, view(signed_content), sig));
   signed_content.back() ^= std::byte{1};
-  EXPECT_EQ(pub->verify(signature_scheme::rsa_pss_rsae_sha256, view(signed_content), sig).error(), decrypt_error);
+  EXPECT_EQ(pub->verify(signature_scheme::rsa_pss_rsae_sha256, view(signed_content), sig).error(),
+            decrypt_error);
 }
 
 }  // namespace

@@ -1,0 +1,304 @@
+// `tls13 client|server`: the sans-I/O core over blocking POSIX sockets, with openssl s_client /
+// s_server style flags so it can stand in for them in scripts and interop tests.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tls13/config.hpp"
+#include "tls13/connection.hpp"
+#include "tls13/keys.hpp"
+#include "tls13/x509.hpp"
+#include "tool_options.hpp"
+
+namespace {
+
+using namespace tls13;
+
+[[noreturn]] void die(const std::string& what, std::error_code ec = {}) {
+  std::string line = "tls13: " + what;
+  if (ec) {
+    alert_description d{};
+    line += ": " + ec.message();
+    if (received_alert(ec, d)) {
+      line += " (received alert " + std::string(alert_name(d)) + ")";
+    } else if (ec != make_error_code(protocol_errc::truncated)) {
+      line += " (sent alert " + std::string(alert_name(to_alert(ec))) + ")";
+    }
+  }
+  std::cerr << line << "\n";
+  std::exit(1);
+}
+
+bool send_all(int fd, bytes data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// One TLS session over a connected socket: handshake, then shuttle stdin <-> TLS <-> stdout (or run
+// the -www responder), closing with close_notify at stdin EOF.
+class session {
+ public:
+  session(int fd, connection conn, const tool::options& o) : fd_(fd), conn_(std::move(conn)), opt_(o) {}
+
+  int run() {
+    if (!drive_until_handshake()) return 1;
+    report();
+    return opt_.www ? serve_www() : shuttle();
+  }
+
+ private:
+  bool flush() {
+    if (out_.size() == 0) return true;
+    const bool ok = send_all(fd_, out_.data());
+    out_.clear();
+    return ok;
+  }
+
+  // Reads from the socket into inbox_; false at EOF.
+  bool fill() {
+    std::byte buf[16384 + 512];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    inbox_.insert(inbox_.end(), buf, buf + n);
+    return true;
+  }
+
+  // Polls the core once; handles flush/need_input internally. Returns the event for the caller.
+  result<event> step() {
+    for (;;) {
+      input_window in{mut_bytes(inbox_.data(), inbox_.size()), 0, eof_};
+      auto ev = conn_.poll(in, out_);
+      if (!ev) {
+        flush();  // the alert
+        return ev;
+      }
+      if (auto* a = std::get_if<events::app_data>(&*ev)) {
+        pending_.assign(reinterpret_cast<const char*>(a->payload.data()), a->payload.size());
+        conn_.consume_app_data(a->payload.size());
+      }
+      inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(in.consumed));
+      if (std::holds_alternative<events::flush>(*ev)) {
+        if (!flush()) die("transport write failed");
+        continue;
+      }
+      if (std::holds_alternative<events::need_input>(*ev)) {
+        if (!flush()) die("transport write failed");
+        return ev;
+      }
+      return ev;
+    }
+  }
+
+  bool drive_until_handshake() {
+    for (;;) {
+      auto ev = step();
+      if (!ev) die("handshake failed", ev.error());
+      if (std::holds_alternative<events::handshake_done>(*ev)) return flush();
+      if (std::holds_alternative<events::need_input>(*ev)) fill();
+    }
+  }
+
+  void report() {
+    const auto& i = conn_.info();
+    if (opt_.quiet) return;
+    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\n",
+                 tool::suite_name(*i.suite), tool::group_name(*i.group),
+                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none");
+  }
+
+  // Handles one readable-socket event: returns false when the peer is done.
+  bool on_socket() {
+    fill();
+    return drain();
+  }
+
+  // Processes everything already received; false when the peer is done.
+  bool drain() {
+    for (;;) {
+      auto ev = step();
+      if (!ev) die("connection failed", ev.error());
+      if (std::holds_alternative<events::app_data>(*ev)) {
+        if (opt_.www) return on_request();
+        std::fwrite(pending_.data(), 1, pending_.size(), stdout);
+        std::fflush(stdout);
+        continue;
+      }
+      if (std::holds_alternative<events::peer_closed>(*ev) || std::holds_alternative<events::closed>(*ev))
+        return false;
+      return !eof_;  // need_input; at EOF step() has reported truncation already
+    }
+  }
+
+  int shuttle() {
+    bool stdin_open = true;
+    if (!drain()) return finish(stdin_open);
+    for (;;) {
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {0, POLLIN, 0}};
+      const int n = ::poll(fds, stdin_open ? 2 : 1, -1);
+      if (n < 0) die("poll failed");
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (!on_socket()) break;
+      }
+      if (stdin_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+        char buf[16384];
+        const ssize_t r = ::read(0, buf, sizeof buf);
+        if (r <= 0) {
+          stdin_open = false;
+          conn_.close(out_);
+          flush();
+          if (opt_.role == tool::mode::client) ::shutdown(fd_, SHUT_WR);
+          continue;
+        }
+        if (opt_.keyupdate_on_K && r == 2 && buf[0] == 'K' && buf[1] == '\n') {
+          if (auto k = conn_.key_update(out_, true); !k) die("key update failed", k.error());
+        } else if (auto w = conn_.write(as_bytes(buf, static_cast<std::size_t>(r)), out_); !w) {
+          die("write failed", w.error());
+        }
+        if (!flush()) die("transport write failed");
+      }
+    }
+    return finish(stdin_open);
+  }
+
+  int finish(bool stdin_open) {
+    if (stdin_open) conn_.close(out_);
+    flush();
+    return 0;
+  }
+
+  bool on_request() {
+    request_ += pending_;
+    if (request_.find("\r\n\r\n") == std::string::npos) return true;
+    const auto& i = conn_.info();
+    const std::string body =
+        "<html><body><p>Protocol: TLSv1.3</p><p>Ciphersuite: " + std::string(tool::suite_name(*i.suite)) +
+        "</p><p>Group: " + tool::group_name(*i.group) +
+        "</p><p>ALPN: " + (i.alpn.empty() ? "(none)" : i.alpn) + "</p></body></html>\n";
+    const std::string resp =
+        "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    if (auto w = conn_.write(as_bytes(resp.data(), resp.size()), out_); !w) die("write failed", w.error());
+    conn_.close(out_);
+    flush();
+    return false;
+  }
+
+  int serve_www() {
+    if (!drain()) return 0;
+    for (;;) {
+      pollfd fd{fd_, POLLIN, 0};
+      if (::poll(&fd, 1, -1) < 0) die("poll failed");
+      if (!on_socket()) break;
+    }
+    return 0;
+  }
+
+  int fd_;
+  connection conn_;
+  const tool::options& opt_;
+  std::vector<std::byte> inbox_;
+  vector_sink out_;
+  std::string pending_, request_;
+  bool eof_ = false;
+};
+
+int connect_to(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) die("cannot resolve " + host);
+  int fd = -1;
+  for (auto* a = res; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd >= 0 && ::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) die("cannot connect to " + host + ":" + port);
+  return fd;
+}
+
+int listen_on(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res) != 0)
+    die("bad -accept address");
+  const int fd = ::socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 16) != 0)
+    die("cannot listen on " + port);
+  ::freeaddrinfo(res);
+  return fd;
+}
+
+int run_client(const tool::options& o) {
+  auto cfg = std::make_shared<client_config>();
+  tool::apply_common(o, *cfg);
+  if (!o.cert.empty()) cfg->client_certificate = tool::load_certified_key(o.cert, o.key);
+  if (o.no_verify) cfg->verify_peer = false;
+  const std::string sni = o.servername.empty() ? o.host : o.servername;
+  auto conn = connection::client(cfg, sni);
+  if (!conn) die("bad configuration", conn.error());
+  const int fd = connect_to(o.host, o.port);
+  session s(fd, std::move(*conn), o);
+  const int rc = s.run();
+  ::close(fd);
+  return rc;
+}
+
+int run_server(const tool::options& o) {
+  auto cfg = std::make_shared<server_config>();
+  tool::apply_common(o, *cfg);
+  cfg->certificates.push_back(tool::load_certified_key(o.cert, o.key));
+  if (o.verify_depth > 0)
+    cfg->client_authentication = o.verify_required ? client_auth::required : client_auth::optional;
+  const int lfd = listen_on(o.host, o.port);
+  std::fprintf(stderr, "ACCEPT\n");
+  int rc = 0;
+  for (int i = 0; o.naccept <= 0 || i < o.naccept; ++i) {
+    const int fd = ::accept(lfd, nullptr, nullptr);
+    if (fd < 0) die("accept failed");
+    auto conn = connection::server(cfg);
+    if (!conn) die("bad configuration", conn.error());
+    session s(fd, std::move(*conn), o);
+    rc = s.run();
+    ::close(fd);
+  }
+  ::close(lfd);
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto opts = tool::parse(argc, argv);
+  if (!opts) {
+    std::cerr << tool::usage;
+    return 2;
+  }
+  std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  return opts->role == tool::mode::client ? run_client(*opts) : run_server(*opts);
+}

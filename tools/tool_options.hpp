@@ -1,0 +1,218 @@
+// Command-line options of the `tls13` tool (openssl s_client / s_server spelling) and the
+// translation into configs.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tls13/config.hpp"
+#include "tls13/keys.hpp"
+#include "tls13/x509.hpp"
+
+namespace tool {
+
+enum class mode { client, server };
+
+struct options {
+  mode role = mode::client;
+  std::string host, port, servername, cafile, capath, cert, key, keylogfile;
+  std::vector<std::string> alpn;
+  std::vector<tls13::named_group> groups;
+  std::vector<tls13::cipher_suite> suites;
+  int verify_depth = 0;
+  bool verify_required = false;
+  bool www = false, quiet = false, no_verify = false, keyupdate_on_K = true;
+  int naccept = 0;
+};
+
+inline const char* usage =
+    "usage: tls13 client -connect host:port [-servername name] [-CAfile f] [-CApath d] [-cert f -key f]\n"
+    "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-keylogfile f] [-quiet] "
+    "[-noverify]\n"
+    "       tls13 server -accept [host:]port -cert f -key f [-CAfile f -Verify depth | -verify depth]\n"
+    "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-www] [-naccept n] [-keylogfile "
+    "f]\n";
+
+inline std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, sep);)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+inline std::optional<tls13::named_group> group_from(const std::string& n) {
+  using tls13::named_group;
+  if (n == "X25519" || n == "x25519") return named_group::x25519;
+  if (n == "P-256" || n == "prime256v1" || n == "secp256r1") return named_group::secp256r1;
+  if (n == "P-384" || n == "secp384r1") return named_group::secp384r1;
+  return std::nullopt;
+}
+
+inline std::optional<tls13::cipher_suite> suite_from(const std::string& n) {
+  using tls13::cipher_suite;
+  if (n == "TLS_AES_128_GCM_SHA256") return cipher_suite::aes_128_gcm_sha256;
+  if (n == "TLS_AES_256_GCM_SHA384") return cipher_suite::aes_256_gcm_sha384;
+  if (n == "TLS_CHACHA20_POLY1305_SHA256") return cipher_suite::chacha20_poly1305_sha256;
+  return std::nullopt;
+}
+
+inline const char* suite_name(tls13::cipher_suite s) {
+  switch (s) {
+    case tls13::cipher_suite::aes_128_gcm_sha256:
+      return "TLS_AES_128_GCM_SHA256";
+    case tls13::cipher_suite::aes_256_gcm_sha384:
+      return "TLS_AES_256_GCM_SHA384";
+    case tls13::cipher_suite::chacha20_poly1305_sha256:
+      return "TLS_CHACHA20_POLY1305_SHA256";
+  }
+  return "unknown";
+}
+
+inline const char* group_name(tls13::named_group g) {
+  switch (g) {
+    case tls13::named_group::x25519:
+      return "X25519";
+    case tls13::named_group::secp256r1:
+      return "P-256";
+    case tls13::named_group::secp384r1:
+      return "P-384";
+    default:
+      return "unknown";
+  }
+}
+
+// host:port or port.
+inline bool split_address(const std::string& a, std::string& host, std::string& port) {
+  const auto colon = a.rfind(':');
+  if (colon == std::string::npos) {
+    port = a;
+    return !port.empty();
+  }
+  host = a.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = a.substr(colon + 1);
+  return !port.empty();
+}
+
+inline std::optional<options> parse(int argc, char** argv) {
+  if (argc < 2) return std::nullopt;
+  options o;
+  const std::string mode = argv[1];
+  if (mode == "client")
+    o.role = mode::client;
+  else if (mode == "server")
+    o.role = mode::server;
+  else
+    return std::nullopt;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
+    };
+    std::optional<std::string> v;
+    if (a == "-quiet")
+      o.quiet = true;
+    else if (a == "-www")
+      o.www = true;
+    else if (a == "-noverify")
+      o.no_verify = true;
+    else if (!(v = next()))
+      return std::nullopt;
+    else if (a == "-connect" || a == "-accept") {
+      if (!split_address(*v, o.host, o.port)) return std::nullopt;
+    } else if (a == "-servername")
+      o.servername = *v;
+    else if (a == "-CAfile")
+      o.cafile = *v;
+    else if (a == "-CApath")
+      o.capath = *v;
+    else if (a == "-cert")
+      o.cert = *v;
+    else if (a == "-key")
+      o.key = *v;
+    else if (a == "-keylogfile")
+      o.keylogfile = *v;
+    else if (a == "-alpn")
+      o.alpn = split(*v, ',');
+    else if (a == "-naccept")
+      o.naccept = std::atoi(v->c_str());
+    else if (a == "-Verify" || a == "-verify") {
+      o.verify_depth = std::atoi(v->c_str());
+      o.verify_required = a == "-Verify";
+    } else if (a == "-groups" || a == "-curves") {
+      for (const auto& g : split(*v, ':')) {
+        auto ng = group_from(g);
+        if (!ng) {
+          std::cerr << "tls13: unknown group " << g << "\n";
+          return std::nullopt;
+        }
+        o.groups.push_back(*ng);
+      }
+    } else if (a == "-ciphersuites") {
+      for (const auto& s : split(*v, ':')) {
+        auto cs = suite_from(s);
+        if (!cs) {
+          std::cerr << "tls13: unknown cipher suite " << s << "\n";
+          return std::nullopt;
+        }
+        o.suites.push_back(*cs);
+      }
+    } else {
+      std::cerr << "tls13: unknown option " << a << "\n";
+      return std::nullopt;
+    }
+  }
+  if (o.port.empty()) return std::nullopt;
+  if (o.role == mode::client && o.host.empty()) return std::nullopt;
+  if (o.role == mode::server && (o.cert.empty() || o.key.empty())) return std::nullopt;
+  return o;
+}
+
+[[noreturn]] inline void fatal(const std::string& what, std::error_code ec) {
+  std::cerr << "tls13: " << what << ": " << ec.message() << "\n";
+  std::exit(1);
+}
+
+inline std::shared_ptr<const tls13::certified_key> load_certified_key(const std::string& cert,
+                                                                      const std::string& key) {
+  auto chain = tls13::load_certificate_chain_file(cert);
+  if (!chain) fatal("cannot load certificate chain " + cert, chain.error());
+  auto k = tls13::private_key::from_pem_file(key.empty() ? cert : key);
+  if (!k) fatal("cannot load private key " + key, k.error());
+  auto ck = std::make_shared<tls13::certified_key>();
+  ck->chain = std::move(*chain);
+  ck->key = std::make_shared<tls13::private_key>(std::move(*k));
+  return ck;
+}
+
+inline void apply_common(const options& o, tls13::common_config& c) {
+  c.alpn = o.alpn;
+  c.groups = o.groups;
+  c.cipher_suites = o.suites;
+  if (!o.cafile.empty() || !o.capath.empty()) {
+    auto store = tls13::trust_store::create();
+    if (!store) fatal("trust store", store.error());
+    if (!o.cafile.empty())
+      if (auto r = (*store)->load_file(o.cafile); !r) fatal("cannot load CA file " + o.cafile, r.error());
+    if (!o.capath.empty())
+      if (auto r = (*store)->add_directory(o.capath); !r) fatal("cannot load CA path " + o.capath, r.error());
+    c.verifier = tls13::make_default_verifier(*store);
+  }
+  if (!o.keylogfile.empty()) {
+    auto file = std::make_shared<std::ofstream>(o.keylogfile, std::ios::app);
+    c.key_log = [file](std::string_view line) {
+      *file << line << '\n';
+      file->flush();
+    };
+  }
+}
+
+}  // namespace tool
