@@ -119,9 +119,9 @@ class session {
   void report() {
     const auto& i = conn_.info();
     if (opt_.quiet) return;
-    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\n",
+    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\nHelloRetryRequest: %s\n",
                  tool::suite_name(*i.suite), tool::group_name(*i.group),
-                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none");
+                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none", i.hello_retry ? "yes" : "no");
   }
 
   // Handles one readable-socket event: returns false when the peer is done.

@@ -31,11 +31,15 @@ bool keypair_consistent(EVP_PKEY* k) noexcept {
   return ctx && EVP_PKEY_pairwise_check(ctx.get()) == 1;
 }
 
+// Input sizes libcrypto's int/long length parameters can carry; keys are a few KiB at most.
+constexpr std::size_t k_max_key_input = 1u << 20;
+
 }  // namespace
 
 // ---- public_key ----
 
 result<public_key> public_key::from_spki_der(bytes der, const key_policy& policy) {
+  if (der.empty() || der.size() > k_max_key_input) return certificate_errc::bad_certificate;
   const unsigned char* p = u8(der.data());
   crypto::detail::pkey_ptr k(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(der.size()), nullptr, nullptr));
   if (!k || p != u8(der.data()) + der.size()) return fail(certificate_errc::bad_certificate);
@@ -99,6 +103,7 @@ result<private_key> private_key::adopt(evp_pkey_st* k, const key_policy& policy)
 }
 
 result<private_key> private_key::from_pem(std::string_view pem, const key_policy& policy) {
+  if (pem.empty() || pem.size() > k_max_key_input) return internal_errc::invalid_argument;
   crypto::detail::bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(internal_errc::crypto_failure);
   return adopt(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr),
@@ -106,6 +111,7 @@ result<private_key> private_key::from_pem(std::string_view pem, const key_policy
 }
 
 result<private_key> private_key::from_der(bytes der, const key_policy& policy) {
+  if (der.empty() || der.size() > k_max_key_input) return internal_errc::invalid_argument;
   const unsigned char* p = u8(der.data());
   EVP_PKEY* k = d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(der.size()), nullptr, nullptr);
   if (k != nullptr && p != u8(der.data()) + der.size()) {  // trailing garbage

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Interop of the tls13 tool with `openssl s_server` / `s_client` (OpenSSL 3.0), both directions:
+# every suite x group, HRR, ALPN, mTLS, KeyUpdate, close_notify, a 64 MiB transfer checked by hash,
+# and failures (unknown CA, wrong name, no common group / suite) with the alert and exit codes.
+# usage: openssl_interop.sh /path/to/tls13 /path/to/pki
+set -uo pipefail
+TOOL=$1
+PKI=$2
+command -v openssl >/dev/null || { echo "SKIP: openssl CLI not installed"; exit 77; }
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT=$((20000 + RANDOM % 10000))
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+next_port() { PORT=$((PORT + 1)); }
+# Waits until a server's log says ACCEPT (both s_server and our tool print it once listening);
+# probing the port instead would use up a -naccept 1 server's only connection.
+wait_ready() { for _ in $(seq 100); do grep -q ACCEPT "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+SRV_CERT=(-cert "$PKI/server-ecdsa.pem" -cert_chain "$PKI/int.pem" -key "$PKI/server-ecdsa-key.pem")
+OUR_SRV=(-cert "$PKI/server-ecdsa-chain.pem" -key "$PKI/server-ecdsa-key.pem")
+declare -A OSSL_GROUP=([X25519]=X25519 [P-256]=P-256 [P-384]=P-384)
+
+# ---- our client -> openssl s_server
+client_cell() { # name, s_server args (array name), our client args...
+  local name=$1 sargs=$2; shift 2
+  next_port
+  local -n SA=$sargs
+  rm -f "$WORK/s.out"
+  timeout 20 openssl s_server -accept 127.0.0.1:$PORT -tls1_3 "${SRV_CERT[@]}" -naccept 1 -www "${SA[@]}" \
+    >"$WORK/s.out" 2>&1 &
+  wait_ready "$WORK/s.out" || { bad "$name: s_server did not start"; return; }
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 "$TOOL" client -connect 127.0.0.1:$PORT -servername localhost \
+    -CAfile "$PKI/ca.pem" "$@" >"$WORK/c.out" 2>"$WORK/c.err"
+  echo $? >"$WORK/c.rc"
+  wait
+}
+
+for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  for group in X25519 P-256 P-384; do
+    none=()
+    client_cell "client $suite $group" none -ciphersuites $suite -groups $group
+    if [ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "Ciphersuite: $suite" "$WORK/c.err" && grep -q "Group: $group" "$WORK/c.err" \
+       && grep -q "HTTP/1.0 200" "$WORK/c.out"; then ok "our client -> s_server $suite $group"
+    else bad "our client -> s_server $suite $group: $(tail -1 "$WORK/c.err")"; fi
+  done
+done
+
+hrr=(-groups P-384)
+client_cell hrr hrr -groups X25519:P-384
+if grep -q "HelloRetryRequest: yes" "$WORK/c.err" && grep -q "Group: P-384" "$WORK/c.err"; then ok "our client HRR to P-384"
+else bad "our client HRR: $(tail -1 "$WORK/c.err")"; fi
+
+alpn=(-alpn http/1.1)
+client_cell alpn alpn -alpn h2,http/1.1
+if grep -q "ALPN: http/1.1" "$WORK/c.err"; then ok "our client ALPN"; else bad "our client ALPN: $(tail -2 "$WORK/c.err")"; fi
+
+mtls=(-Verify 1 -CAfile "$PKI/ca.pem")
+client_cell mtls mtls -cert "$PKI/client.pem" -key "$PKI/client-key.pem"
+if [ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "HTTP/1.0 200" "$WORK/c.out"; then ok "our client mTLS"
+else bad "our client mTLS: $(tail -1 "$WORK/c.err")"; fi
+
+other=()
+client_cell unknown-ca other -CAfile "$PKI/other-ca.pem"
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "unknown_ca" "$WORK/c.err"; then ok "our client rejects unknown CA (unknown_ca)"
+else bad "our client unknown CA: rc=$(cat "$WORK/c.rc") $(tail -1 "$WORK/c.err")"; fi
+grep -qi "alert unknown ca\|unknown ca" "$WORK/s.out" && ok "s_server saw unknown_ca" || bad "s_server did not report unknown_ca"
+
+client_cell wrong-name other -servername wrong.example.com
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "bad_certificate" "$WORK/c.err"; then ok "our client rejects wrong host name"
+else bad "our client wrong name: $(tail -1 "$WORK/c.err")"; fi
+
+nogroup=(-groups X25519)
+client_cell no-group nogroup -groups P-384
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "handshake_failure" "$WORK/c.err"; then ok "no common group -> handshake_failure"
+else bad "no common group: $(tail -1 "$WORK/c.err")"; fi
+
+nosuite=(-ciphersuites TLS_AES_256_GCM_SHA384)
+client_cell no-suite nosuite -ciphersuites TLS_CHACHA20_POLY1305_SHA256
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "handshake_failure" "$WORK/c.err"; then ok "no common suite -> handshake_failure"
+else bad "no common suite: $(tail -1 "$WORK/c.err")"; fi
+
+# 64 MiB from our client to s_server (which prints what it receives), checked by hash.
+head -c $((64 << 20)) /dev/urandom >"$WORK/big"
+next_port
+# Servers read their stdin too: keep it open (EOF there would close the connection early).
+timeout 60 openssl s_server -accept 127.0.0.1:$PORT -tls1_3 "${SRV_CERT[@]}" -naccept 1 -quiet >"$WORK/big.recv" 2>"$WORK/s.err" < <(sleep 70) &
+sleep 1  # -quiet prints no ACCEPT line
+timeout 60 "$TOOL" client -connect 127.0.0.1:$PORT -servername localhost -CAfile "$PKI/ca.pem" -quiet <"$WORK/big" >/dev/null 2>"$WORK/c.err"
+wait
+if cmp -s "$WORK/big" "$WORK/big.recv"; then ok "64 MiB our client -> s_server (hash equal)"
+else bad "64 MiB transfer: $(wc -c <"$WORK/big.recv") bytes arrived; $(tail -1 "$WORK/c.err")"; fi
+
+# ---- openssl s_client -> our server
+server_cell() { # name, our server args (array name), s_client args...
+  local name=$1 oargs=$2; shift 2
+  next_port
+  local -n OA=$oargs
+  rm -f "$WORK/o.err"
+  timeout 20 "$TOOL" server -accept 127.0.0.1:$PORT "${OUR_SRV[@]}" -naccept 1 -www "${OA[@]}" >"$WORK/o.out" 2>"$WORK/o.err" &
+  wait_ready "$WORK/o.err" || { bad "$name: our server did not start"; return; }
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 0.3) | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -servername localhost \
+    -CAfile "$PKI/ca.pem" -tls1_3 -ign_eof "$@" >"$WORK/sc.out" 2>&1
+  echo $? >"$WORK/sc.rc"
+  wait
+}
+
+for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  for group in X25519 P-256 P-384; do
+    none=()
+    server_cell "server $suite $group" none -ciphersuites $suite -groups ${OSSL_GROUP[$group]}
+    if grep -q "Cipher is $suite" "$WORK/sc.out" && grep -q "Verify return code: 0" "$WORK/sc.out" \
+       && grep -q "HTTP/1.0 200" "$WORK/sc.out" && grep -q "Group: $group" "$WORK/o.err"; then ok "s_client -> our server $suite $group"
+    else bad "s_client -> our server $suite $group: $(tail -1 "$WORK/o.err")"; fi
+  done
+done
+
+ours_hrr=(-groups P-256)
+server_cell hrr ours_hrr -groups X25519:P-256
+if grep -q "HelloRetryRequest: yes" "$WORK/o.err" && grep -q "HTTP/1.0 200" "$WORK/sc.out"; then ok "our server HRR to P-256"
+else bad "our server HRR: $(tail -2 "$WORK/o.err")"; fi
+
+ours_alpn=(-alpn h2,http/1.1)
+server_cell alpn ours_alpn -alpn http/1.1
+if grep -q "ALPN protocol: http/1.1" "$WORK/sc.out"; then ok "our server ALPN"; else bad "our server ALPN"; fi
+ours_alpn2=(-alpn h2)
+server_cell alpn-none ours_alpn2 -alpn http/1.1
+if grep -qi "no application protocol" "$WORK/sc.out" && grep -q "no_application_protocol" "$WORK/o.err"; then
+  ok "our server: no ALPN overlap -> no_application_protocol"
+else bad "our server ALPN mismatch: $(tail -1 "$WORK/o.err")"; fi
+
+ours_mtls=(-Verify 1 -CAfile "$PKI/ca.pem")
+server_cell mtls ours_mtls -cert "$PKI/client.pem" -key "$PKI/client-key.pem"
+if grep -q "HTTP/1.0 200" "$WORK/sc.out" && grep -q "Verification: OK" "$WORK/o.err"; then ok "our server mTLS"
+else bad "our server mTLS: $(tail -1 "$WORK/o.err")"; fi
+server_cell mtls-missing ours_mtls
+if grep -q "certificate_required" "$WORK/o.err"; then ok "our server: missing client cert -> certificate_required"
+else bad "our server missing client cert: $(tail -1 "$WORK/o.err")"; fi
+
+# KeyUpdate: s_client's "K" command (update and request the peer's), then data both ways.
+next_port
+rm -f "$WORK/o.err"
+timeout 20 "$TOOL" server -accept 127.0.0.1:$PORT "${OUR_SRV[@]}" -naccept 1 >"$WORK/o.out" 2>"$WORK/o.err" < <(sleep 20) &
+wait_ready "$WORK/o.err"
+(echo hello; sleep 0.3; echo K; sleep 0.3; echo world; sleep 0.3) | timeout 10 openssl s_client -connect 127.0.0.1:$PORT \
+  -servername localhost -CAfile "$PKI/ca.pem" -tls1_3 >"$WORK/sc.out" 2>&1
+wait
+if grep -q "KEYUPDATE" "$WORK/sc.out" && grep -q "^hello" "$WORK/o.out" && grep -q "^world" "$WORK/o.out"; then
+  ok "s_client KeyUpdate (update_requested) with our server"
+else bad "KeyUpdate: $(tail -2 "$WORK/o.err")"; fi
+
+# 64 MiB from s_client to our server (which writes what it receives to stdout).
+next_port
+rm -f "$WORK/o.err"
+timeout 60 "$TOOL" server -accept 127.0.0.1:$PORT "${OUR_SRV[@]}" -naccept 1 -quiet >"$WORK/big.recv2" 2>"$WORK/o.err" < <(sleep 70) &
+wait_ready "$WORK/o.err"
+timeout 60 openssl s_client -connect 127.0.0.1:$PORT -servername localhost -CAfile "$PKI/ca.pem" -tls1_3 -quiet \
+  <"$WORK/big" >/dev/null 2>&1 &
+# s_client -quiet never closes by itself (it drops unsent input if told to quit at EOF): wait
+# for all the bytes to arrive, then stop both ends.
+for _ in $(seq 600); do [ "$(stat -c %s "$WORK/big.recv2" 2>/dev/null)" = $((64 << 20)) ] && break; sleep 0.1; done
+kill $(jobs -p) 2>/dev/null
+wait
+if cmp -s "$WORK/big" "$WORK/big.recv2"; then ok "64 MiB s_client -> our server (hash equal)"
+else bad "64 MiB to our server: $(wc -c <"$WORK/big.recv2") bytes; $(tail -1 "$WORK/o.err")"; fi
+
+echo "openssl interop: $pass passed, $fail failed"
+[ "$fail" = 0 ]
