@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Interop of the tls13 tool with GnuTLS (gnutls-serv / gnutls-cli), both directions: every
+# suite x group, HRR, ALPN, mTLS and an unknown-CA failure.
+# usage: gnutls_interop.sh /path/to/tls13 /path/to/pki
+set -uo pipefail
+TOOL=$1
+PKI=$2
+command -v gnutls-serv >/dev/null && command -v gnutls-cli >/dev/null ||
+  { echo "SKIP: gnutls-bin (gnutls-serv, gnutls-cli) not installed"; exit 77; }
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT=$((10000 + RANDOM % 10000))
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+wait_ready() { for _ in $(seq 100); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+declare -A GT_SUITE=([TLS_AES_128_GCM_SHA256]=AES-128-GCM [TLS_AES_256_GCM_SHA384]=AES-256-GCM
+                     [TLS_CHACHA20_POLY1305_SHA256]=CHACHA20-POLY1305)
+declare -A GT_GROUP=([X25519]=X25519 [P-256]=SECP256R1 [P-384]=SECP384R1)
+BASE="NORMAL:-VERS-ALL:+VERS-TLS1.3"
+
+# ---- our client -> gnutls-serv --http
+client_cell() { # priority, extra gnutls-serv args (string), our client args...
+  local prio=$1 sargs=$2; shift 2
+  PORT=$((PORT + 1))
+  rm -f "$WORK/s.out"
+  timeout 20 gnutls-serv --port $PORT --http --x509certfile "$PKI/server-ecdsa-chain.pem" \
+    --x509keyfile "$PKI/server-ecdsa-key.pem" --priority "$prio" $sargs >"$WORK/s.out" 2>&1 &
+  local spid=$!
+  wait_ready "$WORK/s.out" "listening" || { bad "gnutls-serv did not start"; kill $spid; return; }
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 "$TOOL" client -connect 127.0.0.1:$PORT -servername localhost \
+    -CAfile "$PKI/ca.pem" "$@" >"$WORK/c.out" 2>"$WORK/c.err"
+  echo $? >"$WORK/c.rc"
+  kill $spid 2>/dev/null
+  wait $spid 2>/dev/null
+}
+
+for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  for group in X25519 P-256 P-384; do
+    client_cell "$BASE" "" -ciphersuites $suite -groups $group
+    if [ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "Ciphersuite: $suite" "$WORK/c.err" && grep -q "Group: $group" "$WORK/c.err" &&
+       grep -q "HTTP/1.0 200" "$WORK/c.out"; then ok "our client -> gnutls-serv $suite $group"
+    else bad "our client -> gnutls-serv $suite $group: $(tail -1 "$WORK/c.err")"; fi
+  done
+done
+client_cell "$BASE:-GROUP-ALL:+GROUP-SECP384R1" "" -groups X25519:P-384
+grep -q "HelloRetryRequest: yes" "$WORK/c.err" && grep -q "HTTP/1.0 200" "$WORK/c.out" && ok "our client HRR (gnutls-serv)" ||
+  bad "our client HRR: $(tail -1 "$WORK/c.err")"
+client_cell "$BASE" "--alpn=http/1.1" -alpn h2,http/1.1
+grep -q "ALPN: http/1.1" "$WORK/c.err" && ok "our client ALPN (gnutls-serv)" || bad "our client ALPN: $(tail -2 "$WORK/c.err")"
+client_cell "$BASE" "--require-client-cert --x509cafile=$PKI/ca.pem" -cert "$PKI/client.pem" -key "$PKI/client-key.pem"
+[ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "HTTP/1.0 200" "$WORK/c.out" && ok "our client mTLS (gnutls-serv)" ||
+  bad "our client mTLS: $(tail -1 "$WORK/c.err")"
+client_cell "$BASE" "" -CAfile "$PKI/other-ca.pem"
+[ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "unknown_ca" "$WORK/c.err" && ok "our client rejects gnutls-serv's unknown CA" ||
+  bad "unknown CA: $(tail -1 "$WORK/c.err")"
+
+# ---- gnutls-cli -> our server -www
+server_cell() { # priority, our server args (string), gnutls-cli args...
+  local prio=$1 oargs=$2; shift 2
+  PORT=$((PORT + 1))
+  rm -f "$WORK/o.err"
+  timeout 20 "$TOOL" server -accept 127.0.0.1:$PORT -cert "$PKI/server-ecdsa-chain.pem" -key "$PKI/server-ecdsa-key.pem" \
+    -naccept 1 -www $oargs >"$WORK/o.out" 2>"$WORK/o.err" &
+  local opid=$!
+  wait_ready "$WORK/o.err" ACCEPT || { bad "our server did not start"; return; }
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 0.5) | timeout 10 gnutls-cli --port $PORT --x509cafile "$PKI/ca.pem" \
+    --sni-hostname localhost --verify-hostname localhost --priority "$prio" "$@" 127.0.0.1 >"$WORK/gc.out" 2>&1
+  echo $? >"$WORK/gc.rc"
+  wait $opid 2>/dev/null
+}
+
+for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  for group in X25519 P-256 P-384; do
+    server_cell "$BASE:-CIPHER-ALL:+${GT_SUITE[$suite]}:-GROUP-ALL:+GROUP-${GT_GROUP[$group]}" ""
+    if grep -q "HTTP/1.0 200" "$WORK/gc.out" && grep -q "Ciphersuite: $suite" "$WORK/o.err" && grep -q "Group: $group" "$WORK/o.err"; then
+      ok "gnutls-cli -> our server $suite $group"
+    else bad "gnutls-cli -> our server $suite $group: $(tail -1 "$WORK/o.err") / $(grep -m1 -i error "$WORK/gc.out")"; fi
+  done
+done
+server_cell "$BASE:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1" "-groups P-384"
+grep -q "HelloRetryRequest: yes" "$WORK/o.err" && grep -q "HTTP/1.0 200" "$WORK/gc.out" && ok "our server HRR (gnutls-cli)" ||
+  bad "our server HRR: $(tail -1 "$WORK/o.err")"
+server_cell "$BASE" "-alpn h2,http/1.1" --alpn=http/1.1
+grep -q "ALPN: http/1.1" "$WORK/o.err" && ok "our server ALPN (gnutls-cli)" || bad "our server ALPN: $(tail -2 "$WORK/o.err")"
+server_cell "$BASE" "-Verify 1 -CAfile $PKI/ca.pem" --x509certfile "$PKI/client.pem" --x509keyfile "$PKI/client-key.pem"
+grep -q "HTTP/1.0 200" "$WORK/gc.out" && grep -q "Verification: OK" "$WORK/o.err" && ok "our server mTLS (gnutls-cli)" ||
+  bad "our server mTLS: $(tail -1 "$WORK/o.err")"
+
+echo "gnutls interop: $pass passed, $fail failed"
+[ "$fail" = 0 ]
