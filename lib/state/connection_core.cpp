@@ -110,7 +110,7 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
   if (type != content_type::application_data) empty_records_ = 0;
   switch (type) {
     case content_type::change_cipher_spec:
-      // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_io checks).
+      // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_layer checks).
       if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1})
         return protocol_errc::unexpected_message;
       return std::optional<event>{};

@@ -16,7 +16,7 @@
 #include "handshake/transitions.hpp"
 #include "keyschedule/exporter.hpp"
 #include "keyschedule/key_schedule.hpp"
-#include "state/record_io.hpp"
+#include "record/record_layer.hpp"
 #include "tls13/config.hpp"
 #include "tls13/connection.hpp"
 #include "tls13/crypto_provider.hpp"
@@ -135,7 +135,7 @@ class connection_core {
   signature_scheme chosen_scheme_{};
 
   // records
-  record_io records_;
+  record::record_layer records_;
   output_sink* out_ = nullptr;  // set for the duration of poll()/write()
   bool pending_flush_ = false;
   // The application data record being delivered: its plaintext starts app_start_ bytes after

@@ -1,6 +1,6 @@
-// The connection's view of the record layer: records in (deframed, decrypted in place), records out
-// (fragmented, sealed into the caller's sink), handshake reassembly and key changes. Built on the
-// pieces in lib/record; this is the only place the engine touches them.
+// The record layer (RFC 8446 §5) as the connection uses it: records in (deframed, decrypted in
+// place), records out (fragmented, sealed straight into the caller's sink), handshake reassembly
+// with a size cap, key changes and AEAD usage limits.
 #pragma once
 
 #include <memory>
@@ -9,14 +9,14 @@
 #include "keyschedule/key_schedule.hpp"
 #include "tls13/connection.hpp"
 
-namespace tls13 {
+namespace tls13::record {
 
-class record_io {
+class record_layer {
  public:
-  record_io();
-  ~record_io();
-  record_io(record_io&&) noexcept;
-  record_io& operator=(record_io&&) noexcept;
+  record_layer();
+  ~record_layer();
+  record_layer(record_layer&&) noexcept;
+  record_layer& operator=(record_layer&&) noexcept;
 
   struct inbound {
     content_type type;  // the real type (inner type for protected records)
@@ -47,6 +47,9 @@ class record_io {
   result<void> add_handshake_fragment(bytes fragment);
   // The next complete handshake message (header included), valid until the next call.
   result<std::optional<bytes>> next_handshake_message();
+  // Sequence numbers of both directions: tests use it to reach the limits without 2^64 records.
+  void set_sequence_numbers_for_testing(std::uint64_t read_seq, std::uint64_t write_seq) noexcept;
+
   // Part of a handshake message is buffered (a key change now would be an error, §5.1).
   bool handshake_partial() const noexcept;
 
@@ -55,4 +58,4 @@ class record_io {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace tls13
+}  // namespace tls13::record

@@ -1,5 +1,5 @@
-// record_io over crypto::aead_ctx: RFC 8446 §5 framing, protection and handshake reassembly.
-#include "state/record_io.hpp"
+// The record layer over crypto::aead_ctx: RFC 8446 §5 framing, protection and handshake reassembly.
+#include "record/record_layer.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include "crypto/aead.hpp"
 #include "tls13/secret.hpp"
 
-namespace tls13 {
+namespace tls13::record {
 namespace {
 
 constexpr std::size_t header_size = 5;
@@ -43,7 +43,7 @@ struct direction_state {
 
 }  // namespace
 
-struct record_io::impl {
+struct record_layer::impl {
   direction_state read, write;
   std::size_t max_fragment = max_plaintext;
   std::size_t max_handshake_message = 64 * 1024;
@@ -51,33 +51,33 @@ struct record_io::impl {
   std::size_t hs_delivered = 0;      // bytes of hs_buffer already returned as messages
 };
 
-record_io::record_io() : impl_(std::make_unique<impl>()) {}
-record_io::~record_io() = default;
-record_io::record_io(record_io&&) noexcept = default;
-record_io& record_io::operator=(record_io&&) noexcept = default;
+record_layer::record_layer() : impl_(std::make_unique<impl>()) {}
+record_layer::~record_layer() = default;
+record_layer::record_layer(record_layer&&) noexcept = default;
+record_layer& record_layer::operator=(record_layer&&) noexcept = default;
 
-bool record_io::has_read_keys() const noexcept { return impl_->read.aead.has_value(); }
-bool record_io::has_write_keys() const noexcept { return impl_->write.aead.has_value(); }
+bool record_layer::has_read_keys() const noexcept { return impl_->read.aead.has_value(); }
+bool record_layer::has_write_keys() const noexcept { return impl_->write.aead.has_value(); }
 
-result<void> record_io::set_read_keys(const keyschedule::traffic_keys& k) {
+result<void> record_layer::set_read_keys(const keyschedule::traffic_keys& k) {
   return impl_->read.install(k, crypto::direction::open);
 }
-result<void> record_io::set_write_keys(const keyschedule::traffic_keys& k) {
+result<void> record_layer::set_write_keys(const keyschedule::traffic_keys& k) {
   return impl_->write.install(k, crypto::direction::seal);
 }
 
-std::size_t record_io::max_fragment() const noexcept { return impl_->max_fragment; }
+std::size_t record_layer::max_fragment() const noexcept { return impl_->max_fragment; }
 
-void record_io::set_peer_record_size_limit(std::uint16_t limit) noexcept {
+void record_layer::set_peer_record_size_limit(std::uint16_t limit) noexcept {
   // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3.
   impl_->max_fragment = std::min<std::size_t>(max_plaintext, limit > 0 ? limit - 1u : max_plaintext);
 }
 
-bool record_io::write_key_exhausted_soon() const noexcept { return impl_->write.seq >= soft_record_limit; }
+bool record_layer::write_key_exhausted_soon() const noexcept { return impl_->write.seq >= soft_record_limit; }
 
-void record_io::set_max_handshake_message(std::size_t n) noexcept { impl_->max_handshake_message = n; }
+void record_layer::set_max_handshake_message(std::size_t n) noexcept { impl_->max_handshake_message = n; }
 
-result<std::optional<record_io::inbound>> record_io::read(mut_bytes window, std::size_t& consumed) {
+result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window, std::size_t& consumed) {
   if (window.size() < header_size) return std::optional<inbound>{};
   const auto type = static_cast<content_type>(window[0]);
   const std::size_t len = static_cast<std::size_t>(window[3]) << 8 | static_cast<std::size_t>(window[4]);
@@ -151,7 +151,7 @@ result<void> append_record(direction_state& w, content_type type, bytes chunk, o
 
 }  // namespace
 
-result<void> record_io::write(content_type type, bytes payload, output_sink& out) {
+result<void> record_layer::write(content_type type, bytes payload, output_sink& out) {
   const std::size_t step = impl_->max_fragment;
   if (payload.empty()) return append_record(impl_->write, type, payload, out);
   for (std::size_t off = 0; off < payload.size(); off += step)
@@ -160,12 +160,12 @@ result<void> record_io::write(content_type type, bytes payload, output_sink& out
   return {};
 }
 
-result<void> record_io::write_plain(content_type type, bytes payload, output_sink& out) {
+result<void> record_layer::write_plain(content_type type, bytes payload, output_sink& out) {
   direction_state none;
   return append_record(none, type, payload, out);
 }
 
-result<void> record_io::add_handshake_fragment(bytes fragment) {
+result<void> record_layer::add_handshake_fragment(bytes fragment) {
   auto& d = *impl_;
   if (fragment.empty()) return protocol_errc::empty_fragment;
   if (d.hs_delivered == d.hs_buffer.size()) {
@@ -178,7 +178,7 @@ result<void> record_io::add_handshake_fragment(bytes fragment) {
   return {};
 }
 
-result<std::optional<bytes>> record_io::next_handshake_message() {
+result<std::optional<bytes>> record_layer::next_handshake_message() {
   auto& d = *impl_;
   const std::size_t avail = d.hs_buffer.size() - d.hs_delivered;
   if (avail < 4) return std::optional<bytes>{};
@@ -191,6 +191,14 @@ result<std::optional<bytes>> record_io::next_handshake_message() {
   return std::optional<bytes>(bytes(p, 4 + len));
 }
 
-bool record_io::handshake_partial() const noexcept { return impl_->hs_delivered != impl_->hs_buffer.size(); }
+void record_layer::set_sequence_numbers_for_testing(std::uint64_t read_seq,
+                                                    std::uint64_t write_seq) noexcept {
+  impl_->read.seq = read_seq;
+  impl_->write.seq = write_seq;
+}
 
-}  // namespace tls13
+bool record_layer::handshake_partial() const noexcept {
+  return impl_->hs_delivered != impl_->hs_buffer.size();
+}
+
+}  // namespace tls13::record
