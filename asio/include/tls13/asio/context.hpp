@@ -1,0 +1,239 @@
+// tls13::context: boost::asio::ssl::context's names over tls13's client/server configs.
+// Setters change a pending configuration; handshakes take an immutable snapshot
+// (shared_ptr<const config>), so a context can be shared by many streams on many threads and
+// changed later (certificate hot reload): new handshakes see the change, running ones do not.
+#pragma once
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context_base.hpp>
+#include <boost/asio/ssl/verify_mode.hpp>
+#include <boost/system/system_error.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tls13/asio/error.hpp"
+#include "tls13/config.hpp"
+#include "tls13/keys.hpp"
+#include "tls13/x509.hpp"
+
+namespace tls13 {
+
+class context {
+ public:
+  // The names asio users know; every method is TLS 1.3 only (TLS 1.2 and older are not offered).
+  enum method { tls, tls_client, tls_server, tlsv13, tlsv13_client, tlsv13_server };
+  using file_format = boost::asio::ssl::context_base::file_format;
+
+  explicit context(method m) : method_(m) {}
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+
+#define TLS13_CTX_THROWING(name, ...)                     \
+  {                                                       \
+    boost::system::error_code ec;                         \
+    name(__VA_ARGS__, ec);                                \
+    if (ec) throw boost::system::system_error(ec, #name); \
+  }
+
+  void use_certificate_chain_file(const std::string& path)
+      TLS13_CTX_THROWING(use_certificate_chain_file,
+                         path) void use_certificate_chain_file(const std::string& path,
+                                                               boost::system::error_code& ec) {
+    auto chain = load_certificate_chain_file(path);
+    if (!chain) return set(ec, chain.error());
+    update([&](state& s) { s.chain = std::move(*chain); });
+    ec = {};
+  }
+  void use_certificate_chain(boost::asio::const_buffer pem)
+      TLS13_CTX_THROWING(use_certificate_chain,
+                         pem) void use_certificate_chain(boost::asio::const_buffer pem,
+                                                         boost::system::error_code& ec) {
+    auto chain =
+        load_certificate_chain_pem(std::string_view(static_cast<const char*>(pem.data()), pem.size()));
+    if (!chain) return set(ec, chain.error());
+    update([&](state& s) { s.chain = std::move(*chain); });
+    ec = {};
+  }
+  void use_private_key_file(const std::string& path, file_format f)
+      TLS13_CTX_THROWING(use_private_key_file, path,
+                         f) void use_private_key_file(const std::string& path, file_format,
+                                                      boost::system::error_code& ec) {
+    auto key = private_key::from_pem_file(path);
+    if (!key) return set(ec, key.error());
+    update([&](state& s) { s.key = std::make_shared<private_key>(std::move(*key)); });
+    ec = {};
+  }
+  void use_private_key(boost::asio::const_buffer b, file_format f)
+      TLS13_CTX_THROWING(use_private_key, b, f) void use_private_key(boost::asio::const_buffer b,
+                                                                     file_format f,
+                                                                     boost::system::error_code& ec) {
+    auto key = f == file_format::pem
+                   ? private_key::from_pem(std::string_view(static_cast<const char*>(b.data()), b.size()))
+                   : private_key::from_der(as_bytes(b.data(), b.size()));
+    if (!key) return set(ec, key.error());
+    update([&](state& s) { s.key = std::make_shared<private_key>(std::move(*key)); });
+    ec = {};
+  }
+  void load_verify_file(const std::string& path)
+      TLS13_CTX_THROWING(load_verify_file, path) void load_verify_file(const std::string& path,
+                                                                       boost::system::error_code& ec) {
+    with_roots(ec, [&](trust_store& t) { return t.load_file(path); });
+  }
+  void add_verify_path(const std::string& path)
+      TLS13_CTX_THROWING(add_verify_path, path) void add_verify_path(const std::string& path,
+                                                                     boost::system::error_code& ec) {
+    with_roots(ec, [&](trust_store& t) { return t.add_directory(path); });
+  }
+  void add_certificate_authority(boost::asio::const_buffer pem)
+      TLS13_CTX_THROWING(add_certificate_authority,
+                         pem) void add_certificate_authority(boost::asio::const_buffer pem,
+                                                             boost::system::error_code& ec) {
+    with_roots(ec, [&](trust_store& t) {
+      return t.add_pem(std::string_view(static_cast<const char*>(pem.data()), pem.size()));
+    });
+  }
+  void set_default_verify_paths() {
+    boost::system::error_code ec;
+    set_default_verify_paths(ec);
+    if (ec) throw boost::system::system_error(ec, "set_default_verify_paths");
+  }
+  void set_default_verify_paths(boost::system::error_code& ec) {
+    auto sys = trust_store::system_default();
+    if (!sys) return set(ec, sys.error());
+    update([&](state& s) { s.roots = std::move(*sys); });
+    ec = {};
+  }
+  void set_verify_mode(boost::asio::ssl::verify_mode v)
+      TLS13_CTX_THROWING(set_verify_mode, v) void set_verify_mode(boost::asio::ssl::verify_mode v,
+                                                                  boost::system::error_code& ec) {
+    update([&](state& s) { s.verify_mode = v; });
+    ec = {};
+  }
+  void set_verify_depth(int depth)
+      TLS13_CTX_THROWING(set_verify_depth, depth) void set_verify_depth(int depth,
+                                                                        boost::system::error_code& ec) {
+    update([&](state& s) { s.verify_depth = depth; });
+    ec = {};
+  }
+#undef TLS13_CTX_THROWING
+
+  // Beyond asio::ssl::context: ALPN, groups, suites and the NSS key log (off unless set).
+  void set_alpn_protocols(std::vector<std::string> p) {
+    update([&](state& s) { s.alpn = std::move(p); });
+  }
+  void set_groups(std::vector<named_group> g) {
+    update([&](state& s) { s.groups = std::move(g); });
+  }
+  void set_cipher_suites(std::vector<cipher_suite> c) {
+    update([&](state& s) { s.suites = std::move(c); });
+  }
+  void set_key_log(key_log_callback cb) {
+    update([&](state& s) { s.key_log = std::move(cb); });
+  }
+
+  method get_method() const noexcept { return method_; }
+  bool is_server() const noexcept { return method_ == tls_server || method_ == tlsv13_server; }
+
+  // Snapshots for new handshakes (rebuilt after a change).
+  std::shared_ptr<const client_config> client_snapshot() const {
+    std::lock_guard lock(mu_);
+    if (!client_) client_ = build_client(st_);
+    return client_;
+  }
+  std::shared_ptr<const server_config> server_snapshot() const {
+    std::lock_guard lock(mu_);
+    if (!server_) server_ = build_server(st_);
+    return server_;
+  }
+
+ private:
+  struct state {
+    der_chain chain;
+    std::shared_ptr<const private_key> key;
+    std::shared_ptr<trust_store> roots;
+    boost::asio::ssl::verify_mode verify_mode = boost::asio::ssl::verify_none;
+    int verify_depth = 8;
+    std::vector<std::string> alpn;
+    std::vector<named_group> groups;
+    std::vector<cipher_suite> suites;
+    key_log_callback key_log;
+  };
+
+  static void set(boost::system::error_code& ec, std::error_code e) { ec = asio_detail::to_boost(e); }
+
+  template <class F>
+  void update(F&& f) {
+    std::lock_guard lock(mu_);
+    f(st_);
+    client_.reset();
+    server_.reset();
+  }
+
+  template <class F>
+  void with_roots(boost::system::error_code& ec, F&& f) {
+    std::lock_guard lock(mu_);
+    if (!st_.roots) {
+      auto t = trust_store::create();
+      if (!t) return set(ec, t.error());
+      st_.roots = std::move(*t);
+    }
+    if (auto r = f(*st_.roots); !r) return set(ec, r.error());
+    client_.reset();
+    server_.reset();
+    ec = {};
+  }
+
+  static void fill_common(const state& s, common_config& c) {
+    c.alpn = s.alpn;
+    c.groups = s.groups;
+    c.cipher_suites = s.suites;
+    c.key_log = s.key_log;
+    if (s.roots) c.verifier = make_default_verifier(s.roots, verifier_options{s.verify_depth});
+  }
+
+  static std::shared_ptr<const client_config> build_client(const state& s) {
+    auto c = std::make_shared<client_config>();
+    fill_common(s, *c);
+    // asio's verify_none is its default; with verify_none a client does not check the server.
+    c->verify_peer = (s.verify_mode & boost::asio::ssl::verify_peer) != 0;
+    if (c->verify_peer && !c->verifier) {
+      // verify_peer with no trust anchors loaded: like OpenSSL, nothing can be trusted.
+      auto empty = trust_store::create();
+      if (empty) c->verifier = make_default_verifier(std::move(*empty));
+    }
+    if (!s.chain.empty() && s.key) {
+      auto ck = std::make_shared<certified_key>();
+      ck->chain = s.chain;
+      ck->key = s.key;
+      c->client_certificate = ck;
+    }
+    return c;
+  }
+
+  static std::shared_ptr<const server_config> build_server(const state& s) {
+    auto c = std::make_shared<server_config>();
+    fill_common(s, *c);
+    if (!s.chain.empty() && s.key) {
+      auto ck = std::make_shared<certified_key>();
+      ck->chain = s.chain;
+      ck->key = s.key;
+      c->certificates.push_back(ck);
+    }
+    using boost::asio::ssl::verify_fail_if_no_peer_cert;
+    using boost::asio::ssl::verify_peer;
+    if (s.verify_mode & verify_peer)
+      c->client_authentication =
+          (s.verify_mode & verify_fail_if_no_peer_cert) ? client_auth::required : client_auth::optional;
+    return c;
+  }
+
+  method method_;
+  mutable std::mutex mu_;
+  state st_;
+  mutable std::shared_ptr<const client_config> client_;
+  mutable std::shared_ptr<const server_config> server_;
+};
+
+}  // namespace tls13

@@ -1,0 +1,201 @@
+// The transport-independent half of tls13::stream: the core connection, the input buffer and the
+// output buffers, and one step function per operation (handshake, read, write, shutdown). A step
+// says what the operation needs next from the transport; the sync and async drivers (stream.hpp,
+// io.hpp) do that and call the step again.
+#pragma once
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "tls13/asio/error.hpp"
+#include "tls13/connection.hpp"
+
+namespace tls13::asio_detail {
+
+enum class want : std::uint8_t {
+  done,         // the operation is complete (see ec / bytes)
+  input,        // read more from the transport, then step again
+  output,       // write the pending output, then step again
+  output_done,  // write the pending output, then complete
+};
+
+struct step_result {
+  want what;
+  boost::system::error_code ec{};
+  std::size_t bytes = 0;
+};
+
+class engine {
+ public:
+  bool has_connection() const noexcept { return conn_.has_value(); }
+  void attach(connection c) { conn_.emplace(std::move(c)); }
+  connection* native() noexcept { return conn_ ? &*conn_ : nullptr; }
+  const connection* native() const noexcept { return conn_ ? &*conn_ : nullptr; }
+
+  // ---- transport side
+  // Room for at least n more input bytes (compacts consumed bytes away first).
+  boost::asio::mutable_buffer input_space(std::size_t n = 17 * 1024) {
+    if (in_begin_ > 0 && (in_begin_ == in_end_ || in_.size() - in_end_ < n)) {
+      std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+      in_end_ -= in_begin_;
+      in_begin_ = 0;
+    }
+    if (in_.size() - in_end_ < n) in_.resize(in_end_ + n);
+    return {in_.data() + in_end_, in_.size() - in_end_};
+  }
+  void input_arrived(std::size_t n) noexcept { in_end_ += n; }
+  void input_ended() noexcept { eof_ = true; }
+  // Everything read so far but not consumed (the buffered handshake hands it in here too).
+  void push_input(boost::asio::const_buffer b) {
+    auto space = input_space(b.size());
+    std::memcpy(space.data(), b.data(), b.size());
+    input_arrived(b.size());
+  }
+
+  // Takes the pending output for one transport write (at most one write is in flight).
+  boost::asio::const_buffer begin_write() {
+    std::swap(out_, writing_);
+    out_.clear();
+    writing_busy_ = true;
+    auto d = writing_.data();
+    return {d.data(), d.size()};
+  }
+  void end_write() noexcept {
+    writing_.clear();
+    writing_busy_ = false;
+  }
+  bool output_pending() const noexcept { return out_.size() != 0; }
+  bool write_busy() const noexcept { return writing_busy_; }
+  // Drops buffers held while idle (memory per idle connection).
+  void release_buffers() {
+    if (in_begin_ == in_end_) {
+      std::vector<std::byte>().swap(in_);
+      in_begin_ = in_end_ = 0;
+    }
+  }
+
+  // ---- operation steps
+  step_result handshake_step();
+  template <class MutableBuffers>
+  step_result read_step(const MutableBuffers& buffers);
+  template <class ConstBuffers>
+  step_result write_step(const ConstBuffers& buffers, bool already_written);
+  step_result shutdown_step(bool send_only);
+
+ private:
+  result<event> poll() {
+    input_window in{mut_bytes(in_.data() + in_begin_, in_end_ - in_begin_), 0, eof_};
+    auto ev = conn_->poll(in, out_);
+    in_begin_ += in.consumed;
+    return ev;
+  }
+
+  static step_result fail(std::error_code ec) { return {want::done, to_boost(ec), 0}; }
+  step_result flush_then(want w) { return {output_pending() && !writing_busy_ ? w : want::done}; }
+
+  std::optional<connection> conn_;
+  std::vector<std::byte> in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+  bool eof_ = false;
+  vector_sink out_, writing_;
+  bool writing_busy_ = false;
+  bool close_sent_ = false, peer_closed_ = false;
+};
+
+inline step_result engine::handshake_step() {
+  if (!conn_) return {want::done, boost::asio::error::invalid_argument};
+  for (;;) {
+    auto ev = poll();
+    if (!ev)
+      return output_pending() ? step_result{want::output_done, to_boost(ev.error())} : fail(ev.error());
+    if (std::holds_alternative<events::flush>(*ev)) return {want::output};
+    if (std::holds_alternative<events::need_input>(*ev)) {
+      if (output_pending()) return {want::output};
+      return {want::input};
+    }
+    if (std::holds_alternative<events::handshake_done>(*ev))
+      return output_pending() ? step_result{want::output_done} : step_result{want::done};
+    // Application data or a close before the handshake completed cannot happen in TLS 1.3.
+    return {want::done, boost::asio::error::operation_not_supported};
+  }
+}
+
+template <class MutableBuffers>
+step_result engine::read_step(const MutableBuffers& buffers) {
+  if (!conn_) return {want::done, boost::asio::error::not_connected};
+  if (boost::asio::buffer_size(buffers) == 0) return {want::done};
+  if (peer_closed_) return {want::done, boost::asio::error::eof};
+  for (;;) {
+    auto ev = poll();
+    if (!ev)
+      return output_pending() && !writing_busy_ ? step_result{want::output_done, to_boost(ev.error())}
+                                                : fail(ev.error());
+    if (auto* a = std::get_if<events::app_data>(&*ev)) {
+      const std::size_t n =
+          boost::asio::buffer_copy(buffers, boost::asio::const_buffer(a->payload.data(), a->payload.size()));
+      conn_->consume_app_data(n);
+      return {want::done, {}, n};
+    }
+    if (std::holds_alternative<events::flush>(*ev)) {
+      // A KeyUpdate reply: send it unless a write is already on the wire (it will take it along).
+      if (!writing_busy_) return {want::output};
+      continue;
+    }
+    if (std::holds_alternative<events::need_input>(*ev)) {
+      if (output_pending() && !writing_busy_) return {want::output};
+      return {want::input};
+    }
+    if (std::holds_alternative<events::peer_closed>(*ev) || std::holds_alternative<events::closed>(*ev)) {
+      peer_closed_ = true;
+      return {want::done, boost::asio::error::eof};
+    }
+  }
+}
+
+template <class ConstBuffers>
+step_result engine::write_step(const ConstBuffers& buffers, bool already_written) {
+  if (!conn_) return {want::done, boost::asio::error::not_connected};
+  if (already_written) {
+    // Our records went out; output a read step queued meanwhile goes next, then we complete.
+    return {output_pending() ? want::output_done : want::done, {}, boost::asio::buffer_size(buffers)};
+  }
+  std::size_t total = 0;
+  for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+       ++it) {
+    const boost::asio::const_buffer b = *it;
+    if (b.size() == 0) continue;
+    auto r = conn_->write(as_bytes(b.data(), b.size()), out_);
+    if (!r) return fail(r.error());
+    total += *r;
+  }
+  if (total == 0) return {want::done};
+  return {want::output, {}, total};
+}
+
+inline step_result engine::shutdown_step(bool send_only) {
+  if (!conn_) return {want::done, boost::asio::error::not_connected};
+  if (!close_sent_) {
+    close_sent_ = true;
+    conn_->close(out_);
+    return {want::output};
+  }
+  if (send_only || peer_closed_) return {want::done};
+  for (;;) {
+    auto ev = poll();
+    if (!ev) return fail(ev.error());
+    if (auto* a = std::get_if<events::app_data>(&*ev)) {
+      conn_->consume_app_data(a->payload.size());  // data after our close_notify is dropped
+      continue;
+    }
+    if (std::holds_alternative<events::flush>(*ev)) continue;
+    if (std::holds_alternative<events::need_input>(*ev)) return {want::input};
+    peer_closed_ = true;  // peer_closed / closed: both directions are done
+    return {want::done};
+  }
+}
+
+}  // namespace tls13::asio_detail

@@ -1,0 +1,263 @@
+// tls13::stream<NextLayer>: a drop-in for boost::asio::ssl::stream<NextLayer> and
+// beast::ssl_stream<NextLayer> (same member names, same completion tokens, same error codes),
+// over tls13's sans-I/O core instead of libssl.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/ssl/verify_mode.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "tls13/asio/context.hpp"
+#include "tls13/asio/detail/io.hpp"
+
+namespace tls13 {
+
+// asio's handshake_type lives here: stream_base::client / stream_base::server.
+using stream_base = boost::asio::ssl::stream_base;
+
+// close_notify only (do not wait for the peer's), for the new async_shutdown overload.
+enum class shutdown_mode { send_and_wait, send_only };
+
+template <class NextLayer>
+class stream : public boost::asio::ssl::stream_base {
+ public:
+  using next_layer_type = std::remove_reference_t<NextLayer>;
+  using lowest_layer_type = boost::beast::lowest_layer_type<next_layer_type>;
+  using executor_type = typename next_layer_type::executor_type;
+  using native_handle_type = connection*;
+
+  template <class Executor1>
+  struct rebind_executor {
+    using other = stream<typename next_layer_type::template rebind_executor<Executor1>::other>;
+  };
+
+  template <class Arg>
+  stream(Arg&& arg, context& ctx) : next_(std::forward<Arg>(arg)), ctx_(&ctx), gate_(next_.get_executor()) {
+    gate_.expires_at(std::chrono::steady_clock::time_point::max());
+  }
+  stream(stream&&) = default;
+  stream& operator=(stream&&) = default;
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  native_handle_type native_handle() noexcept { return engine_.native(); }
+  const next_layer_type& next_layer() const { return next_; }
+  next_layer_type& next_layer() { return next_; }
+  lowest_layer_type& lowest_layer() { return boost::beast::get_lowest_layer(next_); }
+  const lowest_layer_type& lowest_layer() const { return boost::beast::get_lowest_layer(next_); }
+
+  // SNI and the name the server's certificate must match (replaces SSL_set_tlsext_host_name).
+  void set_server_name(std::string host) { server_name_ = std::move(host); }
+  void set_server_name(std::string host, boost::system::error_code& ec) {
+    server_name_ = std::move(host);
+    ec = {};
+  }
+  void set_verify_mode(boost::asio::ssl::verify_mode v) { verify_mode_ = v; }
+  void set_verify_mode(boost::asio::ssl::verify_mode v, boost::system::error_code& ec) {
+    verify_mode_ = v;
+    ec = {};
+  }
+  void set_verify_depth(int d) { verify_depth_ = d; }
+  void set_verify_depth(int d, boost::system::error_code& ec) {
+    verify_depth_ = d;
+    ec = {};
+  }
+
+  // What the handshake agreed on (new; asio offers this through native_handle()).
+  const session_info* session() const noexcept {
+    return engine_.native() ? &engine_.native()->info() : nullptr;
+  }
+
+  // ---- handshake
+  void handshake(handshake_type type) {
+    boost::system::error_code ec;
+    handshake(type, ec);
+    if (ec) throw boost::system::system_error(ec, "handshake");
+  }
+  void handshake(handshake_type type, boost::system::error_code& ec) {
+    if (!start(type, ec)) return;
+    asio_detail::run_sync(next_, engine_, asio_detail::handshake_step_fn{}, ec);
+  }
+  template <class ConstBufferSequence>
+  void handshake(handshake_type type, const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    handshake(type, buffers, ec);
+    if (ec) throw boost::system::system_error(ec, "handshake");
+  }
+  template <class ConstBufferSequence>
+  void handshake(handshake_type type, const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    push(buffers);
+    handshake(type, ec);
+  }
+
+  template <boost::asio::completion_token_for<void(boost::system::error_code)> HandshakeToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_handshake(handshake_type type, HandshakeToken&& token = {}) {
+    boost::system::error_code ec;
+    const bool ok = start(type, ec);
+    return boost::asio::async_compose<HandshakeToken, void(boost::system::error_code)>(
+        asio_detail::io_op<stream, starter<asio_detail::handshake_step_fn>, false>(
+            *this, starter<asio_detail::handshake_step_fn>{{}, ok ? boost::system::error_code{} : ec}),
+        token, next_);
+  }
+
+  template <class ConstBufferSequence,
+            boost::asio::completion_token_for<void(boost::system::error_code, std::size_t)>
+                BufferedHandshakeToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_handshake(handshake_type type, const ConstBufferSequence& buffers,
+                       BufferedHandshakeToken&& token = {}) {
+    // All of `buffers` is taken in: it completes with buffer_size(buffers) bytes used.
+    push(buffers);
+    boost::system::error_code ec;
+    const bool ok = start(type, ec);
+    return boost::asio::async_compose<BufferedHandshakeToken, void(boost::system::error_code, std::size_t)>(
+        asio_detail::io_op<stream, starter<asio_detail::handshake_step_fn>, true>(
+            *this,
+            starter<asio_detail::handshake_step_fn>{
+                {}, ok ? boost::system::error_code{} : ec, boost::asio::buffer_size(buffers)}),
+        token, next_);
+  }
+
+  // ---- data
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec, "read_some");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+    return asio_detail::run_sync(next_, engine_, asio_detail::read_step_fn<MutableBufferSequence>{buffers},
+                                 ec);
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec, "write_some");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    return asio_detail::run_sync(next_, engine_, asio_detail::write_step_fn<ConstBufferSequence>{buffers},
+                                 ec);
+  }
+
+  template <class MutableBufferSequence,
+            boost::asio::completion_token_for<void(boost::system::error_code, std::size_t)> ReadToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token = {}) {
+    using step = asio_detail::read_step_fn<MutableBufferSequence>;
+    return boost::asio::async_compose<ReadToken, void(boost::system::error_code, std::size_t)>(
+        asio_detail::io_op<stream, step, true>(*this, step{buffers}), token, next_);
+  }
+  template <class ConstBufferSequence,
+            boost::asio::completion_token_for<void(boost::system::error_code, std::size_t)> WriteToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token = {}) {
+    using step = asio_detail::write_step_fn<ConstBufferSequence>;
+    return boost::asio::async_compose<WriteToken, void(boost::system::error_code, std::size_t)>(
+        asio_detail::io_op<stream, step, true>(*this, step{buffers}), token, next_);
+  }
+
+  // ---- shutdown: send close_notify and wait for the peer's (asio's semantics)
+  void shutdown() {
+    boost::system::error_code ec;
+    shutdown(ec);
+    if (ec) throw boost::system::system_error(ec, "shutdown");
+  }
+  void shutdown(boost::system::error_code& ec) {
+    asio_detail::run_sync(next_, engine_, asio_detail::shutdown_step_fn{false}, ec);
+  }
+  template <boost::asio::completion_token_for<void(boost::system::error_code)> ShutdownToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_shutdown(ShutdownToken&& token = {}) {
+    return async_shutdown(shutdown_mode::send_and_wait, std::forward<ShutdownToken>(token));
+  }
+  template <boost::asio::completion_token_for<void(boost::system::error_code)> ShutdownToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_shutdown(shutdown_mode mode, ShutdownToken&& token = {}) {
+    return boost::asio::async_compose<ShutdownToken, void(boost::system::error_code)>(
+        asio_detail::io_op<stream, asio_detail::shutdown_step_fn, false>(
+            *this, asio_detail::shutdown_step_fn{mode == shutdown_mode::send_only}),
+        token, next_);
+  }
+
+ private:
+  template <class, class, bool>
+  friend class asio_detail::io_op;
+
+  // A step that first reports a setup error (bad config) and otherwise runs `Inner`.
+  template <class Inner>
+  struct starter {
+    Inner inner;
+    boost::system::error_code setup_error;
+    std::size_t bytes = 0;
+    asio_detail::step_result operator()(asio_detail::engine& e, bool wrote) const {
+      if (setup_error) return {asio_detail::want::done, setup_error};
+      auto r = inner(e, wrote);
+      if (r.what == asio_detail::want::done && !r.ec) r.bytes = bytes;
+      return r;
+    }
+  };
+
+  template <class ConstBufferSequence>
+  void push(const ConstBufferSequence& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it)
+      engine_.push_input(*it);
+  }
+
+  // Creates the core connection from the context's current snapshot and this stream's settings.
+  bool start(handshake_type type, boost::system::error_code& ec) {
+    if (engine_.has_connection()) return true;
+    result<connection> c = type == client ? make_client() : make_server();
+    if (!c) {
+      ec = asio_detail::to_boost(c.error());
+      return false;
+    }
+    engine_.attach(std::move(*c));
+    ec = {};
+    return true;
+  }
+
+  result<connection> make_client() {
+    auto cfg = ctx_->client_snapshot();
+    if (verify_mode_ || verify_depth_) {
+      auto copy = std::make_shared<client_config>(*cfg);
+      if (verify_mode_) copy->verify_peer = (*verify_mode_ & boost::asio::ssl::verify_peer) != 0;
+      cfg = std::move(copy);
+    }
+    return connection::client(std::move(cfg), server_name_);
+  }
+
+  result<connection> make_server() {
+    auto cfg = ctx_->server_snapshot();
+    if (verify_mode_) {
+      auto copy = std::make_shared<server_config>(*cfg);
+      using boost::asio::ssl::verify_fail_if_no_peer_cert;
+      using boost::asio::ssl::verify_peer;
+      copy->client_authentication = !(*verify_mode_ & verify_peer)                  ? client_auth::none
+                                    : (*verify_mode_ & verify_fail_if_no_peer_cert) ? client_auth::required
+                                                                                    : client_auth::optional;
+      cfg = std::move(copy);
+    }
+    return connection::server(std::move(cfg));
+  }
+
+  NextLayer next_;
+  context* ctx_;
+  asio_detail::engine engine_;
+  boost::asio::steady_timer gate_;  // wakes a writer waiting for the one in flight
+  std::string server_name_;
+  std::optional<boost::asio::ssl::verify_mode> verify_mode_;
+  std::optional<int> verify_depth_;
+};
+
+}  // namespace tls13
