@@ -69,8 +69,10 @@ result<void> record_layer::set_write_keys(const keyschedule::traffic_keys& k) {
 std::size_t record_layer::max_fragment() const noexcept { return impl_->max_fragment; }
 
 void record_layer::set_peer_record_size_limit(std::uint16_t limit) noexcept {
-  // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3.
-  impl_->max_fragment = std::min<std::size_t>(max_plaintext, limit > 0 ? limit - 1u : max_plaintext);
+  // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3; it is never below 64 (the
+  // handshake rejects smaller values; clamping here keeps write() from looping on a zero step).
+  const std::size_t l = std::max<std::size_t>(limit, 64);
+  impl_->max_fragment = std::min<std::size_t>(max_plaintext, limit > 0 ? l - 1 : max_plaintext);
 }
 
 bool record_layer::write_key_exhausted_soon() const noexcept { return impl_->write.seq >= soft_record_limit; }
@@ -103,12 +105,13 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   const auto nonce = rd.nonce();
   TLS13_TRY_ASSIGN(const std::size_t pt_len, rd.aead->open(nonce, window.first(header_size), payload));
   ++rd.seq;
+  // §5.4: the whole TLSInnerPlaintext, padding included, is at most 2^14 + 1 octets.
+  if (pt_len > max_plaintext + 1) return decode_errc::record_too_large;
   // TLSInnerPlaintext: content || type || zeros. Scan from the end for the type byte.
   std::size_t i = pt_len;
   while (i > 0 && payload[i - 1] == std::byte{0}) --i;
   if (i == 0) return protocol_errc::bad_padding;
   const auto inner = static_cast<content_type>(payload[i - 1]);
-  if (i - 1 > max_plaintext) return decode_errc::record_too_large;
   if (inner == content_type::change_cipher_spec) return protocol_errc::unexpected_message;
   if ((inner == content_type::handshake || inner == content_type::alert) && i - 1 == 0)
     return protocol_errc::empty_fragment;
@@ -168,11 +171,15 @@ result<void> record_layer::write_plain(content_type type, bytes payload, output_
 result<void> record_layer::add_handshake_fragment(bytes fragment) {
   auto& d = *impl_;
   if (fragment.empty()) return protocol_errc::empty_fragment;
-  if (d.hs_delivered == d.hs_buffer.size()) {
-    d.hs_buffer.clear();
+  // Drop the messages already delivered, so the buffer holds only what is still pending.
+  if (d.hs_delivered != 0) {
+    d.hs_buffer.erase(d.hs_buffer.begin(), d.hs_buffer.begin() + static_cast<std::ptrdiff_t>(d.hs_delivered));
     d.hs_delivered = 0;
   }
-  if (d.hs_buffer.size() - d.hs_delivered + fragment.size() > d.max_handshake_message + 4)
+  // What is pending is one incomplete message (at most cap + 4 octets when the caller drains
+  // between fragments); the fragment may also carry whole messages after it. Each message's own
+  // length is checked against the cap by next_handshake_message().
+  if (d.hs_buffer.size() + fragment.size() > d.max_handshake_message + 4 + max_plaintext)
     return decode_errc::message_too_large;
   d.hs_buffer.insert(d.hs_buffer.end(), fragment.begin(), fragment.end());
   return {};

@@ -111,10 +111,13 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
   switch (type) {
     case content_type::change_cipher_spec:
       // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_layer checks).
-      if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1})
+      if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1} ||
+          records_.handshake_partial())
         return protocol_errc::unexpected_message;
       return std::optional<event>{};
     case content_type::alert:
+      // §5.1: nothing may come between the fragments of one handshake message.
+      if (records_.handshake_partial()) return protocol_errc::interleaved_content;
       return on_alert(fragment);
     case content_type::handshake: {
       TLS13_TRY(records_.add_handshake_fragment(fragment));
