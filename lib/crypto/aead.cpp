@@ -59,9 +59,14 @@ aead_ctx& aead_ctx::operator=(aead_ctx&& o) noexcept {
 aead_ctx::~aead_ctx() { EVP_CIPHER_CTX_free(ctx_); }
 
 result<std::size_t> aead_ctx::seal(bytes nonce, bytes aad, bytes plaintext, mut_bytes out) noexcept {
+  return seal(nonce, aad, plaintext, {}, out);
+}
+
+result<std::size_t> aead_ctx::seal(bytes nonce, bytes aad, bytes plaintext, bytes tail,
+                                   mut_bytes out) noexcept {
   if (ctx_ == nullptr || dir_ != direction::seal) return internal_errc::invalid_state;
   if (nonce.size() != aead_nonce_size) return internal_errc::invalid_argument;
-  if (out.size() < plaintext.size() + aead_tag_size) return internal_errc::buffer_too_small;
+  if (out.size() < plaintext.size() + tail.size() + aead_tag_size) return internal_errc::buffer_too_small;
   int len = 0;
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, u8(nonce.data()), 1, nullptr) != 1 ||
       EVP_CipherUpdate(ctx_, nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) != 1 ||
@@ -69,6 +74,12 @@ result<std::size_t> aead_ctx::seal(bytes nonce, bytes aad, bytes plaintext, mut_
                        static_cast<int>(plaintext.size())) != 1)
     return internal_errc::crypto_failure;
   std::size_t written = static_cast<std::size_t>(len);
+  if (!tail.empty()) {
+    if (EVP_CipherUpdate(ctx_, u8(out.data() + written), &len, u8(tail.data()),
+                         static_cast<int>(tail.size())) != 1)
+      return internal_errc::crypto_failure;
+    written += static_cast<std::size_t>(len);
+  }
   int fin = 0;
   if (EVP_CipherFinal_ex(ctx_, u8(out.data() + written), &fin) != 1) return internal_errc::crypto_failure;
   written += static_cast<std::size_t>(fin);

@@ -46,6 +46,9 @@ class aead_ctx {
   // out.size() >= plaintext.size() + 16; out.data() == plaintext.data() (in place) is allowed.
   // Returns the number of octets written. Only for direction::seal.
   result<std::size_t> seal(bytes nonce, bytes aad, bytes plaintext, mut_bytes out) noexcept;
+  // The same over the concatenation plaintext || tail (a record's content and its inner type byte),
+  // encrypting straight from the caller's data into `out` with no staging copy.
+  result<std::size_t> seal(bytes nonce, bytes aad, bytes plaintext, bytes tail, mut_bytes out) noexcept;
 
   // Decrypts ciphertext||tag in place; returns the plaintext length (data.size() - 16).
   // A wrong tag is protocol_errc::bad_record_mac; the buffer then holds garbage and must be dropped.

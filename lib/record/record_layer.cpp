@@ -141,12 +141,11 @@ result<void> append_record(direction_state& w, content_type type, bytes chunk, o
   buf[2] = std::byte{3};
   buf[3] = static_cast<std::byte>(wire >> 8);
   buf[4] = static_cast<std::byte>(wire);
-  // Build the inner plaintext in the output buffer and encrypt it in place: one copy in all.
-  if (!chunk.empty()) std::memcpy(buf.data() + header_size, chunk.data(), chunk.size());
-  buf[header_size + chunk.size()] = static_cast<std::byte>(type);
+  // Encrypt content || type straight from the caller's data into the output buffer: no copy.
   const auto nonce = w.nonce();
-  TLS13_TRY(w.aead->seal(nonce, bytes(buf.data(), header_size), bytes(buf.data() + header_size, inner),
-                         buf.subspan(header_size, wire)));
+  const std::byte type_byte[1] = {static_cast<std::byte>(type)};
+  TLS13_TRY(
+      w.aead->seal(nonce, bytes(buf.data(), header_size), chunk, type_byte, buf.subspan(header_size, wire)));
   ++w.seq;
   out.commit(header_size + wire);
   return {};
