@@ -21,13 +21,14 @@ class certificate_verifier;
 
 // Bounds on everything the peer controls. Exceeding one is a fatal error with the alert named.
 struct limits {
-  std::size_t max_handshake_message = 64 * 1024;  // decode_error (a Certificate chain is the largest)
-  std::size_t max_chain_length = 10;              // certificates in a Certificate message
-  std::size_t max_extensions = 64;                // per extensions block
-  std::size_t max_key_shares = 16;                // in a ClientHello
-  std::size_t max_empty_records = 32;             // consecutive empty application_data records
-  std::size_t max_warning_alerts = 4;             // user_canceled and friends before closing
-  std::size_t max_key_updates_per_flight = 32;    // KeyUpdates received without app data in between
+  std::size_t max_handshake_message = 64 * 1024;   // decode_error (a Certificate chain is the largest)
+  std::size_t max_chain_length = 10;               // certificates in a Certificate message
+  std::size_t max_extensions = 64;                 // per extensions block
+  std::size_t max_key_shares = 16;                 // in a ClientHello
+  std::size_t max_empty_records = 32;              // consecutive empty application_data records
+  std::size_t max_warning_alerts = 4;              // user_canceled and friends before closing
+  std::size_t max_key_updates_per_flight = 32;     // KeyUpdates received without app data in between
+  std::size_t max_skipped_early_data = 64 * 1024;  // rejected 0-RTT bytes skipped (RFC 8446 §4.2.10)
 };
 
 // A certificate chain (DER, leaf first) and the private key for its leaf.

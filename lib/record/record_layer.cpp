@@ -49,6 +49,8 @@ struct record_layer::impl {
   std::size_t max_handshake_message = 64 * 1024;
   std::vector<std::byte> hs_buffer;  // reassembled handshake bytes
   std::size_t hs_delivered = 0;      // bytes of hs_buffer already returned as messages
+  bool plaintext_alerts = false;
+  std::size_t skip_budget = 0;  // bytes of undecryptable early data still allowed to skip
 };
 
 record_layer::record_layer() : impl_(std::make_unique<impl>()) {}
@@ -94,16 +96,29 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   if (window.size() < header_size + len) return std::optional<inbound>{};
   consumed = header_size + len;
   mut_bytes payload = window.subspan(header_size, len);
-  if (!rd.aead || type == content_type::change_cipher_spec) {
+  auto& d = *impl_;
+  if (!rd.aead && type == content_type::application_data && d.skip_budget >= len) {
+    d.skip_budget -= len;  // early data sent before a HelloRetryRequest reached the client
+    return std::optional<inbound>(inbound{content_type::invalid, {}, true});
+  }
+  const bool plaintext_alert = rd.aead && d.plaintext_alerts && type == content_type::alert;
+  if (!rd.aead || type == content_type::change_cipher_spec || plaintext_alert) {
     // Before keys, or the compatibility CCS; anything else unprotected after keys is illegal.
-    if (rd.aead && type != content_type::change_cipher_spec) return protocol_errc::unexpected_message;
+    if (rd.aead && type != content_type::change_cipher_spec && !plaintext_alert)
+      return protocol_errc::unexpected_message;
     if (type == content_type::application_data) return protocol_errc::unexpected_message;
     return std::optional<inbound>(inbound{type, payload, false});
   }
   if (type != content_type::application_data) return protocol_errc::unexpected_message;
   if (rd.seq == UINT64_MAX) return protocol_errc::key_limit_reached;
   const auto nonce = rd.nonce();
-  TLS13_TRY_ASSIGN(const std::size_t pt_len, rd.aead->open(nonce, window.first(header_size), payload));
+  auto opened = rd.aead->open(nonce, window.first(header_size), payload);
+  if (!opened && d.skip_budget >= len) {
+    d.skip_budget -= len;  // rejected 0-RTT data under a key we do not have
+    return std::optional<inbound>(inbound{content_type::invalid, {}, true});
+  }
+  TLS13_TRY_ASSIGN(const std::size_t pt_len, std::move(opened));
+  d.skip_budget = 0;  // once a record decrypts, trial decryption is over
   ++rd.seq;
   // §5.4: the whole TLSInnerPlaintext, padding included, is at most 2^14 + 1 octets.
   if (pt_len > max_plaintext + 1) return decode_errc::record_too_large;
@@ -196,6 +211,9 @@ result<std::optional<bytes>> record_layer::next_handshake_message() {
   d.hs_delivered += 4 + len;
   return std::optional<bytes>(bytes(p, 4 + len));
 }
+
+void record_layer::allow_plaintext_alerts(bool on) noexcept { impl_->plaintext_alerts = on; }
+void record_layer::skip_undecryptable(std::size_t budget) noexcept { impl_->skip_budget = budget; }
 
 void record_layer::set_sequence_numbers_for_testing(std::uint64_t read_seq,
                                                     std::uint64_t write_seq) noexcept {

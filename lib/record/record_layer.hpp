@@ -47,6 +47,14 @@ class record_layer {
   result<void> add_handshake_fragment(bytes fragment);
   // The next complete handshake message (header included), valid until the next call.
   result<std::optional<bytes>> next_handshake_message();
+  // While the handshake runs, a peer that rejects our flight may answer with an unprotected alert
+  // even though we already expect protected records: accept that (and only that) to report it.
+  void allow_plaintext_alerts(bool on) noexcept;
+  // 0-RTT that the server does not accept: records that fail to decrypt (or arrive protected
+  // before any key) are skipped, up to `budget` bytes in all, until one decrypts (RFC 8446 §4.2.10).
+  // Skipped records come back as content_type::invalid with an empty payload.
+  void skip_undecryptable(std::size_t budget) noexcept;
+
   // Sequence numbers of both directions: tests use it to reach the limits without 2^64 records.
   void set_sequence_numbers_for_testing(std::uint64_t read_seq, std::uint64_t write_seq) noexcept;
 

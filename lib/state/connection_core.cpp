@@ -18,6 +18,7 @@ connection_core::connection_core(std::shared_ptr<const client_config> c, std::st
   provider_ = provider_owner_.get();
   info_.server_name = std::move(server_name);
   records_.set_max_handshake_message(client_cfg_->limit.max_handshake_message);
+  records_.allow_plaintext_alerts(true);
 }
 
 connection_core::connection_core(std::shared_ptr<const server_config> s)
@@ -25,6 +26,7 @@ connection_core::connection_core(std::shared_ptr<const server_config> s)
   provider_owner_ = server_cfg_->provider ? server_cfg_->provider : default_crypto_provider();
   provider_ = provider_owner_.get();
   records_.set_max_handshake_message(server_cfg_->limit.max_handshake_message);
+  records_.allow_plaintext_alerts(true);
 }
 
 const common_config& connection_core::config() const noexcept {
@@ -60,6 +62,7 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
   for (;;) {
     if (state_ == state::connected && !handshake_done_reported_) {
       handshake_done_reported_ = true;
+      records_.allow_plaintext_alerts(false);
       info_.version = handshake::tls13_version;
       // Whatever the handshake produced goes out with (or before) the done event.
       return event{events::handshake_done{false}};
@@ -109,11 +112,14 @@ result<void> connection_core::check_application_data() {
 result<std::optional<event>> connection_core::on_plaintext(content_type type, mut_bytes fragment) {
   if (type != content_type::application_data) empty_records_ = 0;
   switch (type) {
+    case content_type::invalid:
+      return std::optional<event>{};  // skipped 0-RTT record
     case content_type::change_cipher_spec:
       // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_layer checks).
       if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1} ||
-          records_.handshake_partial())
+          records_.handshake_partial() || ccs_received_)
         return protocol_errc::unexpected_message;
+      ccs_received_ = true;  // one per handshake (D.4)
       return std::optional<event>{};
     case content_type::alert:
       // §5.1: nothing may come between the fragments of one handshake message.
@@ -140,6 +146,7 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
 }
 
 result<std::optional<event>> connection_core::on_alert(bytes fragment) {
+  if (fragment.empty()) return protocol_errc::empty_fragment;
   if (fragment.size() != 2) return decode_errc::bad_length;
   const auto level = static_cast<std::uint8_t>(fragment[0]);
   const auto desc = static_cast<alert_description>(fragment[1]);

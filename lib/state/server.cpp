@@ -108,6 +108,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
       return protocol_errc::illegal_parameter;
   } else if (c.group.share == nullptr) {
     TLS13_TRY(server_send_hello_retry(ch, message, c.group.group, c.suite));
+    if (ch.extensions.has(extension_type::early_data))
+      records_.skip_undecryptable(config().limit.max_skipped_early_data);
     return state::server_wait_ch_retry;
   }
 
@@ -152,6 +154,9 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   TLS13_TRY(derive_handshake_keys(answer.shared_secret.view()));
   TLS13_TRY(install_write(*server_hs_));
   TLS13_TRY(install_read(*client_hs_));
+  // We never accept 0-RTT yet: a client that sent early data has it skipped (§4.2.10).
+  if (ch.extensions.has(extension_type::early_data))
+    records_.skip_undecryptable(config().limit.max_skipped_early_data);
   TLS13_TRY(server_send_flight(ch, message));
   if (server_cfg_->client_authentication != client_auth::none) return state::server_wait_cert;
   return state::server_wait_finished;

@@ -117,3 +117,61 @@ TEST(RecordLayerReview, RecordSizeLimitIsClampedToTheRfcMinimum) {
 
 }  // namespace
 }  // namespace tls13::record
+
+namespace tls13::record {
+namespace {
+
+TEST(RecordLayerEarlyData, RejectedZeroRttIsSkippedWithinTheBudget) {
+  // Garbage "early data" under a key we do not have, then a record under the real key.
+  byte_vec garbage{std::byte{23}, std::byte{3}, std::byte{3}, std::byte{0}, std::byte{40}};
+  garbage.resize(5 + 40, std::byte{0x5a});
+  const byte_vec good = craft({std::byte{'o'}, std::byte{'k'}, std::byte{23}});
+  record_layer r;
+  ASSERT_TRUE(r.set_read_keys(keys16()));
+  r.skip_undecryptable(100);
+  byte_vec wire = garbage;
+  wire.insert(wire.end(), good.begin(), good.end());
+  std::size_t used = 0;
+  auto first = r.read(wire, used);
+  ASSERT_TRUE(first && first->has_value());
+  EXPECT_EQ((*first)->type, content_type::invalid);  // skipped
+  mut_bytes rest = mut_bytes(wire).subspan(used);
+  auto second = r.read(rest, used);
+  ASSERT_TRUE(second && second->has_value());
+  EXPECT_EQ((*second)->type, content_type::application_data);
+  // After a record decrypted, trial decryption is over: garbage is bad_record_mac again.
+  byte_vec more = garbage;
+  EXPECT_EQ(r.read(more, used).error(), make_error_code(protocol_errc::bad_record_mac));
+  // Over the budget: bad_record_mac.
+  record_layer small;
+  ASSERT_TRUE(small.set_read_keys(keys16()));
+  small.skip_undecryptable(39);
+  byte_vec g2 = garbage;
+  EXPECT_EQ(small.read(g2, used).error(), make_error_code(protocol_errc::bad_record_mac));
+  // Before any key (early data sent before our HelloRetryRequest reached the client).
+  record_layer plain;
+  plain.skip_undecryptable(100);
+  byte_vec g3 = garbage;
+  auto skipped = plain.read(g3, used);
+  ASSERT_TRUE(skipped && skipped->has_value());
+  EXPECT_EQ((*skipped)->type, content_type::invalid);
+}
+
+TEST(RecordLayerEarlyData, PlaintextAlertsOnlyWhenAllowed) {
+  byte_vec alert{std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
+                 std::byte{2},  std::byte{2}, std::byte{40}};
+  record_layer r;
+  ASSERT_TRUE(r.set_read_keys(keys16()));
+  std::size_t used = 0;
+  byte_vec a1 = alert;
+  EXPECT_EQ(r.read(a1, used).error(), make_error_code(protocol_errc::unexpected_message));
+  r.allow_plaintext_alerts(true);
+  byte_vec a2 = alert;
+  auto rec = r.read(a2, used);
+  ASSERT_TRUE(rec && rec->has_value());
+  EXPECT_EQ((*rec)->type, content_type::alert);
+  EXPECT_FALSE((*rec)->was_protected);
+}
+
+}  // namespace
+}  // namespace tls13::record

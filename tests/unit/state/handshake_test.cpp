@@ -237,3 +237,38 @@ TEST(Handshake, KeyLogOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace tls13
+
+namespace tls13 {
+namespace {
+
+// The client's first flight with extra plaintext records appended, fed to a fresh server.
+std::error_code server_error_after(std::vector<std::byte> extra) {
+  auto p = test::make_pair(client_cfg(), server_cfg());
+  EXPECT_TRUE(p.client.pump());
+  p.transfer();
+  p.server.inbox.insert(p.server.inbox.end(), extra.begin(), extra.end());
+  p.server.pump();
+  return p.server.error;
+}
+
+TEST(HandshakeRobustness, SecondChangeCipherSpecIsUnexpected) {
+  const std::vector<std::byte> ccs{std::byte{20}, std::byte{3}, std::byte{3},
+                                   std::byte{0},  std::byte{1}, std::byte{1}};
+  std::vector<std::byte> two = ccs;
+  two.insert(two.end(), ccs.begin(), ccs.end());
+  EXPECT_EQ(server_error_after(ccs), std::error_code());
+  EXPECT_EQ(server_error_after(two), make_error_code(protocol_errc::unexpected_message));
+  std::vector<std::byte> bad{std::byte{20}, std::byte{3}, std::byte{3},
+                             std::byte{0},  std::byte{1}, std::byte{2}};
+  EXPECT_EQ(server_error_after(bad), make_error_code(protocol_errc::unexpected_message));
+}
+
+TEST(HandshakeRobustness, PlaintextAlertDuringHandshakeIsReported) {
+  // A client that rejects our flight may say so in plaintext: the server reports the peer's alert.
+  const std::vector<std::byte> alert{std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
+                                     std::byte{2},  std::byte{2}, std::byte{48}};
+  EXPECT_EQ(server_error_after(alert), alert_received(alert_description::unknown_ca));
+}
+
+}  // namespace
+}  // namespace tls13
