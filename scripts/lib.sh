@@ -1,0 +1,72 @@
+# Shared helpers for scripts/test.sh and scripts/demo.sh (sourced, not run).
+# Target: Debian 12 (bookworm), run as root (or as a user with sudo) on a fresh machine.
+
+TLS13_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TLS13_JOBS=${TLS13_JOBS:-$(nproc)}
+
+# Everything the build, the tests, the benchmarks and the fuzzers need, as Debian package names.
+TLS13_PACKAGES=(
+  build-essential g++ cmake ninja-build ccache pkg-config  # toolchain
+  libssl-dev openssl                                      # libcrypto (the core); the openssl CLI is a test peer
+  gnutls-bin                                              # gnutls-serv / gnutls-cli: interop test peers
+  libboost1.81-dev                                        # Boost.Asio (tls13::asio only)
+  libgtest-dev libbenchmark-dev nlohmann-json3-dev        # tests, benchmarks, JSON test vectors
+  clang libclang-rt-14-dev                                # libFuzzer + sanitizer runtimes for clang
+  file binutils                                           # readelf / nm / file for the packaging checks
+  curl                                                    # the demo fetches a page with curl too (an OpenSSL client)
+)
+
+log() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Prints the packages of TLS13_PACKAGES that dpkg does not report as installed.
+missing_packages() {
+  local p
+  for p in "${TLS13_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed; then
+      printf '%s\n' "$p"
+    fi
+  done
+}
+
+# Installs whatever is missing; does nothing (no apt-get at all) when everything is already there.
+ensure_packages() {
+  command -v dpkg-query >/dev/null || die "dpkg-query not found: these scripts target Debian 12 (bookworm)"
+  local missing
+  mapfile -t missing < <(missing_packages)
+  if ((${#missing[@]} == 0)); then
+    echo "all ${#TLS13_PACKAGES[@]} required Debian packages are installed"
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "missing packages (${missing[*]}) and not root: re-run as root"
+    sudo=(sudo)
+  fi
+  log "installing missing Debian packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+  mapfile -t missing < <(missing_packages)
+  ((${#missing[@]} == 0)) || die "still missing after apt-get install: ${missing[*]}"
+}
+
+# configure_build DIR [cmake -D options...]: configures DIR with Ninja (RelWithDebInfo unless an option overrides it).
+# A DIR configured earlier with another generator is reset, since cmake refuses to switch generators in place.
+configure_build() {
+  local dir=$1
+  shift
+  if [[ -f $dir/CMakeCache.txt ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$dir/CMakeCache.txt"; then
+    log "$dir was configured with another generator: resetting its CMake cache"
+    rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles"
+  fi
+  log "configuring $dir"
+  cmake -S "$TLS13_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+}
+
+# build DIR [cmake --build options...]
+build() {
+  local dir=$1
+  shift
+  log "building $dir with $TLS13_JOBS jobs"
+  cmake --build "$dir" --parallel "$TLS13_JOBS" "$@"
+}
