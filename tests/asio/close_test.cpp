@@ -1,0 +1,91 @@
+// Closure semantics (eof, stream_truncated) and the sync API, as asio::ssl::stream has them.
+#include "asio_test_support.hpp"
+
+namespace {
+using namespace asio_test;
+
+TEST(AsioStream, CloseNotifyIsEofAndTcpCloseIsStreamTruncated) {
+  net::io_context io;
+  contexts c;
+  listener l(io);
+  tls_stream server(io, c.server), client(io, c.client);
+  client.set_server_name("localhost");
+  l.acceptor.async_accept(beast::get_lowest_layer(server).socket(), [](beast::error_code) {});
+  beast::get_lowest_layer(client).connect(l.endpoint());
+  io.run();
+  io.restart();
+  server.async_handshake(tls13::stream_base::server, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  client.async_handshake(tls13::stream_base::client, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  io.run();
+  io.restart();
+  // The client sends close_notify only; the server's read ends with net::error::eof.
+  char byte;
+  beast::error_code read_ec;
+  server.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
+  client.async_shutdown(tls13::shutdown_mode::send_only, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  io.run();
+  io.restart();
+  EXPECT_EQ(read_ec, net::error::eof);
+
+  // A second pair: the client's TCP connection just closes: stream_truncated.
+  tls_stream server2(io, c.server), client2(io, c.client);
+  client2.set_server_name("localhost");
+  l.acceptor.async_accept(beast::get_lowest_layer(server2).socket(), [](beast::error_code) {});
+  beast::get_lowest_layer(client2).connect(l.endpoint());
+  io.run();
+  io.restart();
+  server2.async_handshake(tls13::stream_base::server, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  client2.async_handshake(tls13::stream_base::client, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  io.run();
+  io.restart();
+  server2.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
+  beast::get_lowest_layer(client2).socket().shutdown(tcp::socket::shutdown_both);
+  io.run();
+  EXPECT_EQ(read_ec, net::ssl::error::stream_truncated);
+}
+
+TEST(AsioStream, SyncApiAndCertificateFailure) {
+  net::io_context io;
+  contexts c;
+  listener l(io);
+  std::thread server_thread([&] {
+    tls_stream s(io, c.server);
+    l.acceptor.accept(beast::get_lowest_layer(s).socket());
+    s.handshake(tls13::stream_base::server);
+    char buf[5];
+    net::read(s, net::buffer(buf));
+    net::write(s, net::buffer(buf));
+    s.shutdown();
+  });
+  tls_stream s(io, c.client);
+  s.set_server_name("localhost");
+  beast::get_lowest_layer(s).connect(l.endpoint());
+  s.handshake(tls13::stream_base::client);
+  net::write(s, net::buffer("hello", 5));
+  char back[5];
+  net::read(s, net::buffer(back));
+  EXPECT_EQ(std::string(back, 5), "hello");
+  beast::error_code ec;
+  s.shutdown(ec);
+  EXPECT_FALSE(ec) << ec.message();
+  server_thread.join();
+
+  // A wrong name: the client's handshake fails with the certificate error.
+  std::thread server2([&] {
+    tls_stream s2(io, c.server);
+    l.acceptor.accept(beast::get_lowest_layer(s2).socket());
+    beast::error_code e;
+    s2.handshake(tls13::stream_base::server, e);
+    EXPECT_TRUE(e);
+  });
+  tls_stream bad(io, c.client);
+  bad.set_server_name("not-localhost.example");
+  beast::get_lowest_layer(bad).connect(l.endpoint());
+  bad.handshake(tls13::stream_base::client, ec);
+  EXPECT_EQ(tls13::asio_detail::to_std(ec), tls13::make_error_code(tls13::certificate_errc::name_mismatch))
+      << ec.message();
+  EXPECT_THROW(bad.handshake(tls13::stream_base::client), boost::system::system_error);
+  server2.join();
+}
+
+}  // namespace
