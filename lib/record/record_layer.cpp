@@ -88,8 +88,8 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   if (type != content_type::change_cipher_spec && type != content_type::alert &&
       type != content_type::handshake && type != content_type::application_data)
     return protocol_errc::unexpected_message;
-  // legacy_record_version: only 0x03xx makes sense for any TLS peer; the exact value is ignored (§5.1).
-  if (window[1] != std::byte{3}) return decode_errc::bad_value;
+  // legacy_record_version (window[1..2]) "MUST be ignored for all purposes" (RFC 8446 §5.1). For
+  // protected records it is still authenticated: it is part of the AAD.
   auto& rd = impl_->read;
   const bool protect = rd.aead.has_value() && type == content_type::application_data;
   if (len > (protect || rd.aead ? max_ciphertext : max_plaintext)) return decode_errc::record_too_large;

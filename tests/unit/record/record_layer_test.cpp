@@ -149,8 +149,14 @@ TEST(RecordLayer, TypesVersionsAndTruncation) {
   record_layer plain;
   byte_vec unknown{std::byte{0x19}, std::byte{3}, std::byte{3}, std::byte{0}, std::byte{1}, std::byte{0}};
   EXPECT_EQ(read_error(plain, unknown), make_error_code(protocol_errc::unexpected_message));
+  // legacy_record_version is ignored (RFC 8446 §5.1 "MUST be ignored for all purposes") in plaintext...
   byte_vec version{std::byte{22}, std::byte{2}, std::byte{0}, std::byte{0}, std::byte{1}, std::byte{1}};
-  EXPECT_FALSE(read_error(plain, version) == std::error_code());
+  EXPECT_EQ(read_error(plain, version), std::error_code());
+  // ...and authenticated in protected records, so a changed version breaks the tag.
+  auto keyed = keyed_reader();
+  auto sealed = craft({std::byte{'v'}, std::byte{23}});
+  sealed[2] = std::byte{1};
+  EXPECT_EQ(read_error(keyed, sealed), make_error_code(protocol_errc::bad_record_mac));
   // Incomplete header or body: no error, just "need more".
   byte_vec partial{std::byte{22}, std::byte{3}, std::byte{3}, std::byte{0}, std::byte{4}, std::byte{1}};
   for (std::size_t n = 0; n < partial.size(); ++n) {
