@@ -16,7 +16,7 @@ TLS13_PACKAGES=(
   curl                                                    # the demo fetches a page with curl too (an OpenSSL client)
 )
 
-log() { printf '\n==> %s\n' "$*"; }
+log() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Prints the packages of TLS13_PACKAGES that dpkg does not report as installed.
@@ -70,3 +70,7 @@ build() {
   log "building $dir with $TLS13_JOBS jobs"
   cmake --build "$dir" --parallel "$TLS13_JOBS" "$@"
 }
+
+# ccache: share cache entries between checkouts in different directories (CI clones elsewhere).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TLS13_ROOT}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}

@@ -97,7 +97,7 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   consumed = header_size + len;
   mut_bytes payload = window.subspan(header_size, len);
   auto& d = *impl_;
-  if (!rd.aead && type == content_type::application_data && d.skip_budget >= len) {
+  if (!rd.aead && type == content_type::application_data && d.skip_budget > 0 && d.skip_budget >= len) {
     d.skip_budget -= len;  // early data sent before a HelloRetryRequest reached the client
     return std::optional<inbound>(inbound{content_type::invalid, {}, true});
   }
@@ -113,7 +113,7 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   if (rd.seq == UINT64_MAX) return protocol_errc::key_limit_reached;
   const auto nonce = rd.nonce();
   auto opened = rd.aead->open(nonce, window.first(header_size), payload);
-  if (!opened && d.skip_budget >= len) {
+  if (!opened && d.skip_budget > 0 && d.skip_budget >= len) {
     d.skip_budget -= len;  // rejected 0-RTT data under a key we do not have
     return std::optional<inbound>(inbound{content_type::invalid, {}, true});
   }

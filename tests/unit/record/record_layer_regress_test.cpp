@@ -157,6 +157,18 @@ TEST(RecordLayerEarlyData, RejectedZeroRttIsSkippedWithinTheBudget) {
   EXPECT_EQ((*skipped)->type, content_type::invalid);
 }
 
+TEST(RecordLayerEarlyData, NoSkippingWithoutABudget) {
+  // Found by fuzz_deframer: an empty record must not be "skipped" when no 0-RTT skipping is active.
+  record_layer plain;
+  byte_vec empty_app{std::byte{23}, std::byte{3}, std::byte{0x18}, std::byte{0}, std::byte{0}};
+  std::size_t used = 0;
+  EXPECT_EQ(plain.read(empty_app, used).error(), make_error_code(protocol_errc::unexpected_message));
+  record_layer keyed;
+  ASSERT_TRUE(keyed.set_read_keys(keys16()));
+  byte_vec empty_protected{std::byte{23}, std::byte{3}, std::byte{3}, std::byte{0}, std::byte{0}};
+  EXPECT_EQ(keyed.read(empty_protected, used).error(), make_error_code(protocol_errc::bad_record_mac));
+}
+
 TEST(RecordLayerEarlyData, PlaintextAlertsOnlyWhenAllowed) {
   byte_vec alert{std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
                  std::byte{2},  std::byte{2}, std::byte{40}};
