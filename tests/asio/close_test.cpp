@@ -89,3 +89,86 @@ TEST(AsioStream, SyncApiAndCertificateFailure) {
 }
 
 }  // namespace
+
+namespace {
+using namespace asio_test;
+
+// A connected, handshaken pair on one io_context.
+struct tls_pair {
+  net::io_context& io;
+  tls_stream server, client;
+  tls_pair(net::io_context& io_, contexts& c, listener& l)
+      : io(io_), server(io_, c.server), client(io_, c.client) {
+    client.set_server_name("localhost");
+    l.acceptor.async_accept(beast::get_lowest_layer(server).socket(),
+                            [](beast::error_code ec) { EXPECT_FALSE(ec); });
+    beast::get_lowest_layer(client).connect(l.endpoint());
+    io.run();
+    io.restart();
+    server.async_handshake(tls13::stream_base::server, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+    client.async_handshake(tls13::stream_base::client, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+    io.run();
+    io.restart();
+  }
+};
+
+TEST(AsioStream, PerOperationCancellationAndTimeouts) {
+  net::io_context io;
+  contexts c;
+  listener l(io);
+  tls_pair p(io, c, l);
+  // Terminal cancellation of a pending read: operation_aborted; the stream stays usable afterwards.
+  net::cancellation_signal cancel;
+  char byte = 0;
+  beast::error_code read_ec;
+  p.server.async_read_some(
+      net::buffer(&byte, 1),
+      net::bind_cancellation_slot(cancel.slot(), [&](beast::error_code ec, std::size_t) { read_ec = ec; }));
+  net::post(io, [&] { cancel.emit(net::cancellation_type::terminal); });
+  io.run();
+  io.restart();
+  EXPECT_EQ(read_ec, net::error::operation_aborted);
+  // A timeout set on the lowest layer (beast::tcp_stream) ends a read with beast::error::timeout.
+  beast::get_lowest_layer(p.server).expires_after(std::chrono::milliseconds(50));
+  p.server.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
+  io.run();
+  io.restart();
+  EXPECT_EQ(read_ec, beast::error::timeout);
+}
+
+TEST(AsioStream, RedirectErrorAndBindExecutorTokens) {
+  net::io_context io;
+  contexts c;
+  listener l(io);
+  tls_pair p(io, c, l);
+  auto strand = net::make_strand(io);
+  bool on_strand = false;
+  std::string msg = "via strand";
+  net::async_write(p.client, net::buffer(msg),
+                   net::bind_executor(strand, [&](beast::error_code ec, std::size_t n) {
+                     EXPECT_FALSE(ec);
+                     EXPECT_EQ(n, msg.size());
+                     on_strand = strand.running_in_this_thread();
+                   }));
+  std::string got(msg.size(), '\0');
+  net::async_read(p.server, net::buffer(got), [](beast::error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+  io.run();
+  io.restart();
+  EXPECT_TRUE(on_strand);
+  EXPECT_EQ(got, msg);
+  // redirect_error in a coroutine: the peer's close_notify arrives as eof without an exception.
+  beast::error_code redirected;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        char b;
+        co_await p.server.async_read_some(net::buffer(&b, 1),
+                                          net::redirect_error(net::use_awaitable, redirected));
+      },
+      net::detached);
+  p.client.async_shutdown(tls13::shutdown_mode::send_only, [](beast::error_code ec) { EXPECT_FALSE(ec); });
+  io.run();
+  EXPECT_EQ(redirected, net::error::eof);
+}
+
+}  // namespace
