@@ -99,6 +99,24 @@ inline constexpr transition transitions[] = {
 }  // namespace table
 using table::transitions;
 
+// Names for logs, tests and docs/STATE_MACHINE.md.
+constexpr const char* name(state s) noexcept {
+  constexpr const char* names[] = {"client_start",         "client_wait_sh",       "client_wait_sh_retry",
+                                   "client_wait_ee",       "client_wait_cert_cr",  "client_wait_cert",
+                                   "client_wait_cv",       "client_wait_finished", "server_start",
+                                   "server_wait_ch_retry", "server_wait_eoed",     "server_wait_cert",
+                                   "server_wait_cv",       "server_wait_finished", "connected"};
+  static_assert(std::size(names) == static_cast<std::size_t>(state::count_));
+  return names[static_cast<std::size_t>(s)];
+}
+constexpr const char* name(incoming m) noexcept {
+  constexpr const char* names[] = {"ClientHello",         "ServerHello",        "HelloRetryRequest",
+                                   "EncryptedExtensions", "CertificateRequest", "Certificate",
+                                   "CertificateVerify",   "Finished",           "EndOfEarlyData",
+                                   "NewSessionTicket",    "KeyUpdate"};
+  return names[static_cast<std::size_t>(m)];
+}
+
 // The row for (from, msg), or nullptr: the message is unexpected in that state.
 constexpr const transition* find_transition(state from, incoming msg) noexcept {
   for (const auto& t : transitions)
