@@ -58,6 +58,13 @@ record_layer::~record_layer() = default;
 record_layer::record_layer(record_layer&&) noexcept = default;
 record_layer& record_layer::operator=(record_layer&&) noexcept = default;
 
+void record_layer::clear_keys() noexcept {
+  impl_->read.aead.reset();
+  impl_->write.aead.reset();
+  secure_wipe(impl_->read.iv);
+  secure_wipe(impl_->write.iv);
+}
+
 bool record_layer::has_read_keys() const noexcept { return impl_->read.aead.has_value(); }
 bool record_layer::has_write_keys() const noexcept { return impl_->write.aead.has_value(); }
 

@@ -30,6 +30,8 @@ class record_layer {
   result<void> set_read_keys(const keyschedule::traffic_keys& k);
   result<void> set_write_keys(const keyschedule::traffic_keys& k);
   bool has_read_keys() const noexcept;
+  // Drops both directions' keys (after a fatal error nothing is sent or read any more).
+  void clear_keys() noexcept;
   bool has_write_keys() const noexcept;
 
   // Fragments `payload` into records (sealed when write keys are set) appended to `out`.

@@ -103,7 +103,17 @@ result<void> connection_core::client_send_hello() {
 static result<void> check_server_hello_common(const handshake::server_hello& sh, bytes our_session_id,
                                               std::span<const cipher_suite> offered) {
   using handshake::extension_type;
-  if (!sh.extensions.has(extension_type::supported_versions)) return protocol_errc::protocol_version;
+  // D.5: an SSL 3.0 (or older) answer is protocol_version.
+  if (sh.legacy_version <= 0x0300) return protocol_errc::protocol_version;
+  if (!sh.extensions.has(extension_type::supported_versions)) {
+    // §4.1.3: a TLS 1.2-or-older answer carrying the downgrade sentinel is illegal_parameter.
+    static constexpr std::uint8_t downgrd[] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44};
+    const bytes tail = sh.random.last(8);
+    const bool sentinel = std::equal(tail.begin(), tail.begin() + 7, std::begin(downgrd),
+                                     [](std::byte a, std::uint8_t b) { return a == std::byte{b}; }) &&
+                          (tail[7] == std::byte{0} || tail[7] == std::byte{1});
+    return sentinel ? protocol_errc::illegal_parameter : protocol_errc::protocol_version;
+  }
   TLS13_TRY_ASSIGN(const std::uint16_t v, handshake::decode_supported_versions_sh(
                                               sh.extensions.get(extension_type::supported_versions)));
   if (v != handshake::tls13_version) return protocol_errc::illegal_parameter;
@@ -210,6 +220,12 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
   if (ee.has(extension_type::server_name) && !ee.get(extension_type::server_name).empty())
     return decode_errc::trailing_data;  // the acknowledgement is empty (RFC 6066 §3)
   if (ee.has(extension_type::early_data)) return protocol_errc::unsupported_extension;  // not offered
+  // §4.2: responses to extensions we never send are unsupported_extension.
+  for (auto t : {extension_type::max_fragment_length, extension_type::use_srtp, extension_type::heartbeat,
+                 extension_type::client_certificate_type, extension_type::server_certificate_type})
+    if (ee.has(t)) return protocol_errc::unsupported_extension;
+  if (ee.has(extension_type::server_name) && info_.server_name.empty())
+    return protocol_errc::unsupported_extension;
   if (ee.has(extension_type::record_size_limit)) {
     if (cfg.record_size_limit == 0) return protocol_errc::unsupported_extension;
     TLS13_TRY_ASSIGN(const std::uint16_t limit,

@@ -25,6 +25,10 @@ result<void> validate(const server_config& c) {
 result<connection> connection::client(std::shared_ptr<const client_config> config,
                                       std::string_view server_name) {
   if (!config) return internal_errc::invalid_argument;
+  // One key share per group (§4.2.8): a repeated group in the configuration is a mistake.
+  for (std::size_t i = 0; i < config->groups.size(); ++i)
+    for (std::size_t j = i + 1; j < config->groups.size(); ++j)
+      if (config->groups[i] == config->groups[j]) return internal_errc::invalid_argument;
   if (config->verify_peer && !config->verifier) {
     // Verification on by default: without a configured verifier, the system trust store.
     auto roots = trust_store::system_default();

@@ -115,11 +115,12 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
     case content_type::invalid:
       return std::optional<event>{};  // skipped 0-RTT record
     case content_type::change_cipher_spec:
-      // D.4: one CCS byte 0x01, only while the handshake runs; never encrypted (record_layer checks).
-      if (state_ == state::connected || fragment.size() != 1 || fragment[0] != std::byte{1} ||
-          records_.handshake_partial() || ccs_received_)
+      // §5: a CCS of the single byte 0x01 received after the first ClientHello and before the peer's
+      // Finished is dropped, however many arrive (each costs the peer a record); never encrypted
+      // (record_layer checks), never before a ClientHello, never inside a fragmented message.
+      if (state_ == state::connected || state_ == state::server_start || fragment.size() != 1 ||
+          fragment[0] != std::byte{1} || records_.handshake_partial())
         return protocol_errc::unexpected_message;
-      ccs_received_ = true;  // one per handshake (D.4)
       return std::optional<event>{};
     case content_type::alert:
       // §5.1: nothing may come between the fragments of one handshake message.
@@ -154,8 +155,11 @@ result<std::optional<event>> connection_core::on_alert(bytes fragment) {
     peer_closed_ = true;
     return std::optional<event>(we_closed_ ? event{events::closed{}} : event{events::peer_closed{}});
   }
-  if (desc == alert_description::user_canceled && level == 1)
-    return std::optional<event>{};  // §6.1: ignorable
+  if (desc == alert_description::user_canceled && level == 1) {
+    // §6.1: a warning the application may ignore; bounded so a peer cannot keep us busy with them.
+    if (++warning_alerts_ > config().limit.max_warning_alerts) return decode_errc::too_many_items;
+    return std::optional<event>{};
+  }
   // §6: every other alert is fatal in TLS 1.3, whatever level it claims.
   return alert_received(desc);
 }
@@ -412,6 +416,7 @@ void connection_core::fail(std::error_code ec) {
   exporter_.reset();
   resumption_.reset();
   our_shares_.clear();
+  records_.clear_keys();
   app_len_ = app_offset_ = 0;
 }
 

@@ -148,7 +148,6 @@ class connection_core {
   std::size_t empty_records_ = 0;
   std::size_t key_updates_in_row_ = 0;
   std::size_t warning_alerts_ = 0;
-  bool ccs_received_ = false;
 
   session_info info_;
 };

@@ -51,6 +51,9 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
                                 std::vector<handshake::key_share_entry>& shares) {
   const auto& ext = ch.extensions;
   if (!ext.has(extension_type::supported_versions)) return policy_errc::unsupported_version;
+  // §4.2.9: a PSK offer without psk_key_exchange_modes must be refused.
+  if (ext.has(extension_type::pre_shared_key) && !ext.has(extension_type::psk_key_exchange_modes))
+    return protocol_errc::missing_extension;
   TLS13_TRY_ASSIGN(const auto versions,
                    handshake::decode_supported_versions_ch(ext.get(extension_type::supported_versions)));
   if (!versions.contains(handshake::tls13_version)) return policy_errc::unsupported_version;

@@ -251,16 +251,28 @@ std::error_code server_error_after(std::vector<std::byte> extra) {
   return p.server.error;
 }
 
-TEST(HandshakeRobustness, SecondChangeCipherSpecIsUnexpected) {
+TEST(HandshakeRobustness, ChangeCipherSpecRules) {
   const std::vector<std::byte> ccs{std::byte{20}, std::byte{3}, std::byte{3},
                                    std::byte{0},  std::byte{1}, std::byte{1}};
   std::vector<std::byte> two = ccs;
   two.insert(two.end(), ccs.begin(), ccs.end());
+  // §5: dropped "at any time after the first ClientHello ... and before the peer's Finished".
   EXPECT_EQ(server_error_after(ccs), std::error_code());
-  EXPECT_EQ(server_error_after(two), make_error_code(protocol_errc::unexpected_message));
+  EXPECT_EQ(server_error_after(two), std::error_code());
   std::vector<std::byte> bad{std::byte{20}, std::byte{3}, std::byte{3},
                              std::byte{0},  std::byte{1}, std::byte{2}};
   EXPECT_EQ(server_error_after(bad), make_error_code(protocol_errc::unexpected_message));
+  // Before any ClientHello a CCS is not allowed.
+  auto p = test::make_pair(client_cfg(), server_cfg());
+  p.server.inbox = ccs;
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::unexpected_message));
+}
+
+TEST(HandshakeRobustness, ConfigWithARepeatedGroupIsRefused) {
+  auto c = client_cfg();
+  c->groups = {named_group::x25519, named_group::x25519};
+  EXPECT_EQ(connection::client(c, "localhost").error(), make_error_code(internal_errc::invalid_argument));
 }
 
 TEST(HandshakeRobustness, PlaintextAlertDuringHandshakeIsReported) {

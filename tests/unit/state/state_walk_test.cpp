@@ -294,3 +294,79 @@ TEST(StateWalk, ServerAndConnectedStatesRejectEveryMessageTheTableDoesNot) {
 
 }  // namespace
 }  // namespace tls13
+
+namespace tls13 {
+namespace {
+
+// A plaintext ServerHello record for the client in client_wait_sh.
+std::vector<std::byte> server_hello_record(std::uint16_t legacy_version, const std::vector<std::byte>& random,
+                                           bool with_supported_versions) {
+  std::vector<std::byte> ext, msg;
+  handshake::writer w(ext);
+  if (with_supported_versions) {
+    w.u16(43);
+    w.u16(2);
+    w.u16(0x0304);
+  }
+  handshake::writer m(msg);
+  EXPECT_TRUE(handshake::encode_server_hello(m, random, {}, 0x1301, ext));
+  msg[4] = static_cast<std::byte>(legacy_version >> 8);
+  msg[5] = static_cast<std::byte>(legacy_version);
+  record::record_layer plain;
+  vector_sink out;
+  EXPECT_TRUE(plain.write(content_type::handshake, msg, out));
+  return {out.data().begin(), out.data().end()};
+}
+
+std::error_code client_error_for(const std::vector<std::byte>& record) {
+  auto c = client_cfg(std::make_shared<secrets>());
+  auto p = test::make_pair(c, server_cfg(std::make_shared<secrets>(), false));
+  EXPECT_TRUE(p.client.pump());
+  p.client.out.clear();
+  p.client.inbox = record;
+  EXPECT_FALSE(p.client.pump());
+  return p.client.error;
+}
+
+TEST(ServerHelloChecks, OldVersionsAndDowngradeSentinels) {
+  std::vector<std::byte> random(32, std::byte{7});
+  // D.5: SSL 3.0 in legacy_version is protocol_version.
+  EXPECT_EQ(client_error_for(server_hello_record(0x0300, random, true)),
+            make_error_code(protocol_errc::protocol_version));
+  // A TLS 1.2 answer (no supported_versions) is protocol_version ...
+  EXPECT_EQ(client_error_for(server_hello_record(0x0303, random, false)),
+            make_error_code(protocol_errc::protocol_version));
+  // ... unless it carries a downgrade sentinel (§4.1.3): illegal_parameter.
+  for (std::uint8_t last : {0, 1}) {
+    auto r = random;
+    const char* s = "DOWNGRD";
+    for (int i = 0; i < 7; ++i) r[24 + i] = static_cast<std::byte>(s[i]);
+    r[31] = std::byte{last};
+    EXPECT_EQ(client_error_for(server_hello_record(0x0303, r, false)),
+              make_error_code(protocol_errc::illegal_parameter));
+  }
+}
+
+TEST(AlertLimits, WarningAlertsAreBounded) {
+  for (std::size_t count : {limits{}.max_warning_alerts, limits{}.max_warning_alerts + 1}) {
+    auto clog = std::make_shared<secrets>(), slog = std::make_shared<secrets>();
+    auto p = test::make_pair(client_cfg(clog), server_cfg(slog, false));
+    ASSERT_TRUE(p.handshake());
+    record::record_layer w;
+    ASSERT_TRUE(w.set_write_keys(keys_from((*slog)["CLIENT_TRAFFIC_SECRET_0"])));
+    vector_sink out;
+    const std::byte warning[] = {std::byte{1}, std::byte{90}};  // warning user_canceled
+    for (std::size_t i = 0; i < count; ++i) ASSERT_TRUE(w.write(content_type::alert, warning, out));
+    p.server.inbox.assign(out.data().begin(), out.data().end());
+    const bool ok = p.server.pump();
+    if (count == limits{}.max_warning_alerts) {
+      EXPECT_TRUE(ok) << p.server.error.message();
+    } else {
+      EXPECT_FALSE(ok);
+      EXPECT_EQ(p.server.error, make_error_code(decode_errc::too_many_items));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tls13
