@@ -247,10 +247,7 @@ result<state> connection_core::client_on_certificate_request(bytes body) {
 }
 
 result<state> connection_core::client_on_certificate(bytes body) {
-  handshake::certificate_limits lim;
-  lim.max_entries = config().limit.max_chain_length;
-  TLS13_TRY_ASSIGN(const auto msg, handshake::decode_certificate(body, lim));
-  if (!msg.context.empty()) return protocol_errc::illegal_parameter;
+  TLS13_TRY_ASSIGN(const auto msg, decode_peer_certificate(body));
   if (msg.entries.empty()) return decode_errc::bad_length;  // §4.4.2.4: a server must send one
   TLS13_TRY(verify_peer_chain(msg, peer_role::server));
   return state::client_wait_cv;
@@ -294,12 +291,8 @@ result<void> connection_core::client_send_second_flight() {
     }
   }
   TLS13_TRY(send_finished(*client_hs_));
-  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
-  resumption_.emplace(std::move(res));
+  TLS13_TRY(finish_key_schedule());
   TLS13_TRY(install_write(*client_app_));
-  client_hs_.reset();
-  server_hs_.reset();
   return {};
 }
 

@@ -90,6 +90,8 @@ class connection_core {
                                        cipher_suite suite);
 
   // ---- shared by both flows (peer_auth.cpp)
+  result<handshake::certificate_msg> decode_peer_certificate(bytes body);
+  result<void> finish_key_schedule();
   result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
   result<void> verify_peer_signature(bytes body, handshake::signer_role whose);
   result<void> send_certificate_and_verify(const certified_key& key, signature_scheme scheme,

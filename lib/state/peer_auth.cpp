@@ -10,6 +10,26 @@
 
 namespace tls13 {
 
+result<handshake::certificate_msg> connection_core::decode_peer_certificate(bytes body) {
+  handshake::certificate_limits lim;
+  lim.max_entries = config().limit.max_chain_length;
+  TLS13_TRY_ASSIGN(auto msg, handshake::decode_certificate(body, lim));
+  // During the handshake the certificate_request_context is empty both ways (§4.4.2).
+  if (!msg.context.empty()) return protocol_errc::illegal_parameter;
+  return msg;
+}
+
+result<void> connection_core::finish_key_schedule() {
+  // The transcript now ends with the client's Finished: the resumption secret, and the handshake
+  // traffic secrets are no longer needed (§7.1: erase what has served).
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
+  resumption_.emplace(std::move(res));
+  client_hs_.reset();
+  server_hs_.reset();
+  return {};
+}
+
 result<void> connection_core::verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose) {
   std::vector<bytes> chain;
   chain.reserve(msg.entries.size());

@@ -247,10 +247,7 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
 }
 
 result<state> connection_core::server_on_certificate(bytes body) {
-  handshake::certificate_limits lim;
-  lim.max_entries = config().limit.max_chain_length;
-  TLS13_TRY_ASSIGN(const auto msg, handshake::decode_certificate(body, lim));
-  if (!msg.context.empty()) return protocol_errc::illegal_parameter;  // we sent an empty context
+  TLS13_TRY_ASSIGN(const auto msg, decode_peer_certificate(body));
   if (msg.entries.empty()) {
     if (server_cfg_->client_authentication == client_auth::required)
       return certificate_errc::certificate_required;
@@ -267,12 +264,8 @@ result<state> connection_core::server_on_certificate_verify(bytes body) {
 
 result<state> connection_core::server_on_finished(bytes body) {
   TLS13_TRY(check_finished(body, *client_hs_));
-  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
-  resumption_.emplace(std::move(res));
+  TLS13_TRY(finish_key_schedule());
   TLS13_TRY(install_read(*client_app_));
-  client_hs_.reset();
-  server_hs_.reset();
   return state::connected;
 }
 
