@@ -7,11 +7,14 @@
 
 #include <map>
 
+#include "handshake/messages/extension_writer.hpp"
 #include "handshake/messages/hello.hpp"
+#include "handshake/messages/post_hello.hpp"
 #include "handshake/transitions.hpp"
 #include "keyschedule/key_schedule.hpp"
 #include "pair.hpp"
 #include "record/record_layer.hpp"
+#include "tls13/crypto_provider.hpp"
 
 namespace tls13 {
 namespace {
@@ -366,6 +369,103 @@ TEST(AlertLimits, WarningAlertsAreBounded) {
       EXPECT_EQ(p.server.error, make_error_code(decode_errc::too_many_items));
     }
   }
+}
+
+}  // namespace
+}  // namespace tls13
+
+namespace tls13 {
+namespace {
+
+// The client in client_wait_ee receives an EncryptedExtensions with `extension` (type, body).
+std::error_code client_error_for_ee(std::uint16_t type, std::vector<std::byte> body, const std::string& sni) {
+  auto clog = std::make_shared<secrets>(), slog = std::make_shared<secrets>();
+  auto p = test::make_pair(client_cfg(clog), server_cfg(slog, false), sni);
+  EXPECT_TRUE(p.client.pump());
+  p.transfer();
+  EXPECT_TRUE(p.server.pump());
+  const auto flight = split_flight({p.server.out.data().begin(), p.server.out.data().end()},
+                                   (*slog)["SERVER_HANDSHAKE_TRAFFIC_SECRET"]);
+  std::vector<std::byte> ext, ee;
+  handshake::writer w(ext);
+  w.u16(type);
+  EXPECT_TRUE(w.vec(2, body));
+  handshake::writer m(ee);
+  EXPECT_TRUE(handshake::encode_encrypted_extensions(m, ext));
+  p.client.inbox = flight.plaintext_prefix;
+  const auto sealed = seal_messages({ee}, (*slog)["SERVER_HANDSHAKE_TRAFFIC_SECRET"]);
+  p.client.inbox.insert(p.client.inbox.end(), sealed.begin(), sealed.end());
+  EXPECT_FALSE(p.client.pump());
+  return p.client.error;
+}
+
+TEST(EncryptedExtensionsChecks, UnrequestedResponsesAreUnsupportedExtension) {
+  const auto unsupported = make_error_code(protocol_errc::unsupported_extension);
+  EXPECT_EQ(client_error_for_ee(1, {std::byte{1}}, "localhost"), unsupported);   // max_fragment_length
+  EXPECT_EQ(client_error_for_ee(15, {std::byte{1}}, "localhost"), unsupported);  // heartbeat
+  EXPECT_EQ(client_error_for_ee(16, test::unhex("0003026832"), "localhost"),
+            unsupported);                                            // ALPN not offered
+  EXPECT_EQ(client_error_for_ee(0, {}, ""), unsupported);            // server_name ack without SNI
+  EXPECT_EQ(client_error_for_ee(42, {}, "localhost"), unsupported);  // early_data never offered
+}
+
+TEST(ClientHelloChecks, PreSharedKeyWithoutModesIsMissingExtension) {
+  auto kx = default_crypto_provider()->start_key_exchange(named_group::x25519);
+  ASSERT_TRUE(kx);
+  std::vector<std::byte> ext;
+  handshake::writer w(ext);
+  using handshake::extension_type;
+  ASSERT_TRUE(handshake::add_extension(w, extension_type::supported_versions,
+                                       [](handshake::writer& b) -> result<void> {
+                                         b.u8(2);
+                                         b.u16(0x0304);
+                                         return {};
+                                       }));
+  ASSERT_TRUE(
+      handshake::add_extension(w, extension_type::supported_groups, [](handshake::writer& b) -> result<void> {
+        b.u16(2);
+        b.u16(0x001d);
+        return {};
+      }));
+  ASSERT_TRUE(
+      handshake::add_extension(w, extension_type::key_share, [&](handshake::writer& b) -> result<void> {
+        const auto m = b.begin(2);
+        b.u16(0x001d);
+        TLS13_TRY(b.vec(2, (*kx)->public_key()));
+        return b.end(m);
+      }));
+  ASSERT_TRUE(handshake::add_extension(w, extension_type::signature_algorithms,
+                                       [](handshake::writer& b) -> result<void> {
+                                         b.u16(2);
+                                         b.u16(0x0403);
+                                         return {};
+                                       }));
+  // pre_shared_key (last): one identity, one 32-byte binder; no psk_key_exchange_modes.
+  ASSERT_TRUE(
+      handshake::add_extension(w, extension_type::pre_shared_key, [](handshake::writer& b) -> result<void> {
+        b.raw(
+            test::unhex("0007"
+                        "0001"
+                        "61"
+                        "00000000"
+                        "0021"
+                        "20"));
+        b.raw(std::vector<std::byte>(32, std::byte{0x42}));
+        return {};
+      }));
+  std::vector<std::byte> ch;
+  handshake::writer m(ch);
+  const std::vector<std::byte> random(32, std::byte{3});
+  ASSERT_TRUE(handshake::encode_client_hello(m, {random, {}, {0x1301}}, ext));
+  record::record_layer plain;
+  vector_sink rec;
+  ASSERT_TRUE(plain.write(content_type::handshake, ch, rec));
+  auto p = test::make_pair(client_cfg(std::make_shared<secrets>()),
+                           server_cfg(std::make_shared<secrets>(), false));
+  p.server.inbox.assign(rec.data().begin(), rec.data().end());
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::missing_extension));
+  EXPECT_EQ(to_alert(p.server.error), alert_description::missing_extension);
 }
 
 }  // namespace
