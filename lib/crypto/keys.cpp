@@ -175,19 +175,8 @@ bool private_key::can_sign(signature_scheme s) const noexcept {
 }
 
 std::vector<signature_scheme> private_key::schemes() const {
-  static constexpr signature_scheme all[] = {
-      signature_scheme::ecdsa_secp256r1_sha256,
-      signature_scheme::ecdsa_secp384r1_sha384,
-      signature_scheme::ed25519,
-      signature_scheme::rsa_pss_rsae_sha256,
-      signature_scheme::rsa_pss_rsae_sha384,
-      signature_scheme::rsa_pss_rsae_sha512,
-      signature_scheme::rsa_pss_pss_sha256,
-      signature_scheme::rsa_pss_pss_sha384,
-      signature_scheme::rsa_pss_pss_sha512,
-  };
   std::vector<signature_scheme> out;
-  for (auto s : all)
+  for (auto s : crypto::implemented_schemes())  // can_sign() leaves out the verify-only rsa_pkcs1_*
     if (can_sign(s)) out.push_back(s);
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "crypto/kx.hpp"
 #include "crypto/ossl_ptr.hpp"
+#include "crypto/signature.hpp"
 #include "tls13/crypto_provider.hpp"
 #include "tls13/errors.hpp"
 
@@ -20,21 +21,6 @@ constexpr std::array<cipher_suite, 3> k_suites{
 
 constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1,
                                               named_group::secp384r1};
-
-constexpr std::array<signature_scheme, 12> k_schemes{
-    signature_scheme::ecdsa_secp256r1_sha256,
-    signature_scheme::ecdsa_secp384r1_sha384,
-    signature_scheme::ed25519,
-    signature_scheme::rsa_pss_rsae_sha256,
-    signature_scheme::rsa_pss_rsae_sha384,
-    signature_scheme::rsa_pss_rsae_sha512,
-    signature_scheme::rsa_pss_pss_sha256,
-    signature_scheme::rsa_pss_pss_sha384,
-    signature_scheme::rsa_pss_pss_sha512,
-    signature_scheme::rsa_pkcs1_sha256,
-    signature_scheme::rsa_pkcs1_sha384,
-    signature_scheme::rsa_pkcs1_sha512,
-};
 
 }  // namespace
 
@@ -68,7 +54,9 @@ result<server_share> default_provider::respond_key_exchange(named_group g, bytes
 
 std::span<const cipher_suite> default_provider::cipher_suites() const noexcept { return k_suites; }
 std::span<const named_group> default_provider::groups() const noexcept { return k_groups; }
-std::span<const signature_scheme> default_provider::signature_schemes() const noexcept { return k_schemes; }
+std::span<const signature_scheme> default_provider::signature_schemes() const noexcept {
+  return crypto::implemented_schemes();
+}
 
 std::shared_ptr<crypto_provider> default_crypto_provider() {
   static const std::shared_ptr<crypto_provider> p = std::make_shared<default_provider>();

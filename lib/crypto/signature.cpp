@@ -202,6 +202,16 @@ result<void> verify_with(evp_pkey_st* k, const key_facts& facts, signature_schem
   return {};
 }
 
+std::span<const signature_scheme> implemented_schemes() noexcept {
+  // Derived from the one scheme table above, so the provider's list cannot drift from what we implement.
+  static constexpr auto list = [] {
+    std::array<signature_scheme, k_schemes.size()> out{};
+    for (std::size_t i = 0; i < k_schemes.size(); ++i) out[i] = k_schemes[i].scheme;
+    return out;
+  }();
+  return list;
+}
+
 }  // namespace tls13::crypto
 
 namespace tls13 {

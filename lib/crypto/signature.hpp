@@ -3,6 +3,7 @@
 // on the EVP_PKEY of a certificate.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "tls13/keys.hpp"
@@ -31,6 +32,8 @@ result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_own
 bool scheme_fits(const key_facts& k, signature_scheme s) noexcept;
 // We sign with `s` (rsa_pkcs1_* are verify-only).
 bool scheme_signable(signature_scheme s) noexcept;
+// Every scheme we implement, in default preference order; rsa_pkcs1_* (certificates only) last.
+std::span<const signature_scheme> implemented_schemes() noexcept;
 
 // Errors as private_key::sign / public_key::verify.
 result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s,
