@@ -11,12 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "tls13/keys.hpp"
 #include "tls13/types.hpp"
 
 namespace tls13 {
 
 class crypto_provider;
-class private_key;
 class certificate_verifier;
 
 // Bounds on everything the peer controls. Exceeding one is a fatal error with the alert named.
@@ -34,7 +34,7 @@ struct limits {
 // A certificate chain (DER, leaf first) and the private key for its leaf.
 struct certified_key {
   std::vector<std::vector<std::byte>> chain;
-  std::shared_ptr<const private_key> key;
+  std::shared_ptr<const signing_key> key;  // a private_key, or your own signer
   // Extra DNS names this key serves for SNI selection (the certificate's own names are not parsed
   // here; the server matches SNI against these). Empty: the key is a default candidate.
   std::vector<std::string> server_names;
@@ -43,6 +43,18 @@ struct certified_key {
 // NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>"): only called when
 // set explicitly. Treat what it receives as the keys to the connection.
 using key_log_callback = std::function<void(std::string_view line)>;
+
+// One extension as it goes on the wire (type and body, without the length prefix).
+struct raw_extension {
+  std::uint16_t type = 0;
+  std::vector<std::byte> body;
+};
+
+// Conformance-test hook (RFC 8448 traces, BoGo): sees the extension list of each ClientHello,
+// ServerHello and EncryptedExtensions we are about to send and may add, drop, reorder or rewrite
+// entries. The engine still acts on what its config offered, not on what the hook wrote, so a hook
+// can only make a handshake fail, never loosen a check. Production code leaves it empty.
+using extension_hook = std::function<void(handshake_type message, std::vector<raw_extension>& extensions)>;
 
 struct common_config {
   std::shared_ptr<crypto_provider> provider;  // null: the default OpenSSL provider
@@ -60,6 +72,9 @@ struct common_config {
   limits limit;
   // RFC 8449 record_size_limit we announce (plaintext bytes + 1); 0 = do not send the extension.
   std::uint16_t record_size_limit = 0;
+  // Key sizes accepted from the peer's certificate for CertificateVerify.
+  key_policy peer_key_policy;
+  extension_hook extension_hook_for_testing;  // see extension_hook; empty in production
 };
 
 struct client_config : common_config {

@@ -69,7 +69,20 @@ class public_key {
   signature_scheme only_;  // RSASSA-PSS key restricted to one hash; {} otherwise
 };
 
-class private_key {
+// What the handshake signs CertificateVerify with. private_key implements it with libcrypto; implement
+// it yourself to keep the key elsewhere (an HSM, a KMS, another process). Called from any thread
+// that drives a connection: implementations must be safe to call concurrently.
+class signing_key {
+ public:
+  virtual ~signing_key() = default;
+  // Every scheme this key signs with, strongest hash last. The handshake offers only those that
+  // allowed_in_certificate_verify() accepts.
+  virtual std::vector<signature_scheme> schemes() const = 0;
+  // The signature of `message` (the CertificateVerify content, RFC 8446 §4.4.3) under scheme `s`.
+  virtual result<std::vector<std::byte>> sign(signature_scheme s, bytes message) const = 0;
+};
+
+class private_key final : public signing_key {
  public:
   // PEM: PKCS#8 "PRIVATE KEY" or the traditional "RSA/EC PRIVATE KEY" forms; other PEM blocks
   // (e.g. certificates) before the key are skipped. Encrypted keys are refused (no passphrase
@@ -85,19 +98,19 @@ class private_key {
   private_key& operator=(private_key&& o) noexcept;
   private_key(const private_key&) = delete;
   private_key& operator=(const private_key&) = delete;
-  ~private_key();  // libcrypto clears the key material when it frees it
+  ~private_key() override;  // libcrypto clears the key material when it frees it
 
   key_kind kind() const noexcept { return kind_; }
   unsigned bits() const noexcept { return bits_; }
   // The scheme fits the key and is one we sign with (never rsa_pkcs1_*).
   bool can_sign(signature_scheme s) const noexcept;
   // Every scheme this key can sign with, strongest hash last (the handshake picks by peer order).
-  std::vector<signature_scheme> schemes() const;
+  std::vector<signature_scheme> schemes() const override;
   // ECDSA (DER), RSA-PSS (salt = hash length, MGF1 with the same hash) or Ed25519 signature.
   // Randomness (ECDSA nonce, PSS salt) comes from libcrypto's DRBG, not the crypto_provider.
   // rsa_pkcs1_* or an unimplemented scheme: internal_errc::invalid_argument;
   // a scheme that does not fit the key: internal_errc::key_mismatch.
-  result<std::vector<std::byte>> sign(signature_scheme s, bytes message) const;
+  result<std::vector<std::byte>> sign(signature_scheme s, bytes message) const override;
 
   // The public half (for checking a certificate against the key, or round-trip tests).
   result<public_key> public_part() const;

@@ -142,12 +142,14 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
 
 namespace {
 
-result<void> append_record(direction_state& w, content_type type, bytes chunk, output_sink& out) {
+// legacy_record_version 0x0303 (§5.1), or 0x03 `minor` for an unprotected record.
+result<void> append_record(direction_state& w, content_type type, bytes chunk, output_sink& out,
+                           std::byte minor = std::byte{3}) {
   if (!w.aead) {
     auto buf = out.prepare(header_size + chunk.size());
     buf[0] = static_cast<std::byte>(type);
-    buf[1] = std::byte{3};  // legacy_record_version 0x0303 (§5.1)
-    buf[2] = std::byte{3};
+    buf[1] = std::byte{3};
+    buf[2] = minor;
     buf[3] = static_cast<std::byte>(chunk.size() >> 8);
     buf[4] = static_cast<std::byte>(chunk.size());
     if (!chunk.empty()) std::memcpy(buf.data() + header_size, chunk.data(), chunk.size());
@@ -181,6 +183,15 @@ result<void> record_layer::write(content_type type, bytes payload, output_sink& 
   for (std::size_t off = 0; off < payload.size(); off += step)
     TLS13_TRY(
         append_record(impl_->write, type, payload.subspan(off, std::min(step, payload.size() - off)), out));
+  return {};
+}
+
+result<void> record_layer::write_initial_client_hello(bytes hello, output_sink& out) {
+  direction_state none;
+  for (std::size_t off = 0; off < hello.size(); off += max_plaintext)
+    TLS13_TRY(append_record(none, content_type::handshake,
+                            hello.subspan(off, std::min(max_plaintext, hello.size() - off)), out,
+                            std::byte{1}));
   return {};
 }
 

@@ -36,6 +36,9 @@ class record_layer {
 
   // Fragments `payload` into records (sealed when write keys are set) appended to `out`.
   result<void> write(content_type type, bytes payload, output_sink& out);
+  // The first ClientHello, in records whose legacy_record_version is 0x0301: RFC 8446 §5.1 allows
+  // it there, and old middleboxes and servers expect it (what NSS, OpenSSL and browsers send).
+  result<void> write_initial_client_hello(bytes hello, output_sink& out);
   // One unprotected record whatever keys are installed (the compatibility-mode CCS).
   result<void> write_plain(content_type type, bytes payload, output_sink& out);
   // How much application data one record carries (2^14, or less after record_size_limit).

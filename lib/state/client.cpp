@@ -37,11 +37,6 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
       return handshake::write_server_name(b, info_.server_name);
     }));
   }
-  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
-    b.u8(2);
-    b.u16(handshake::tls13_version);
-    return result<void>{};
-  }));
   TLS13_TRY(handshake::add_extension(w, extension_type::supported_groups, [&](writer& b) -> result<void> {
     return handshake::write_u16_list(b, 2, groups);
   }));
@@ -52,6 +47,11 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
       TLS13_TRY(b.vec(2, s->public_key()));
     }
     return b.end(m);
+  }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
+    b.u8(2);
+    b.u16(handshake::tls13_version);
+    return result<void>{};
   }));
   TLS13_TRY(handshake::add_extension(w, extension_type::signature_algorithms, [&](writer& b) -> result<void> {
     return handshake::write_u16_list(b, 2, schemes);
@@ -71,6 +71,7 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
     TLS13_TRY(handshake::add_extension(w, extension_type::cookie,
                                        [&](writer& b) -> result<void> { return b.vec(2, cookie); }));
   }
+  apply_extension_hook(cfg, handshake_type::client_hello, ext);
   handshake::client_hello_fields f;
   f.random = client_random_;
   f.legacy_session_id = bytes(session_id_.data(), session_id_size_);
@@ -94,7 +95,9 @@ result<void> connection_core::client_send_hello() {
   }
   client_hello_.clear();
   TLS13_TRY(client_build_hello(client_hello_, {}));
-  TLS13_TRY(send_plain_handshake(client_hello_));
+  if (out_ == nullptr) return internal_errc::invalid_state;
+  TLS13_TRY(records_.write_initial_client_hello(client_hello_, *out_));
+  pending_flush_ = true;
   state_ = state::client_wait_sh;
   return {};
 }

@@ -60,6 +60,10 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
     }
   }
   for (;;) {
+    if (auto f = flush_handshake(); !f) {
+      fail(f.error());
+      return f.error();
+    }
     if (state_ == state::connected && !handshake_done_reported_) {
       handshake_done_reported_ = true;
       records_.allow_plaintext_alerts(false);
@@ -340,6 +344,7 @@ result<void> connection_core::install_read(const keyschedule::traffic_secret& s)
 }
 
 result<void> connection_core::install_write(const keyschedule::traffic_secret& s) {
+  TLS13_TRY(flush_handshake());  // what was queued belongs to the old key
   TLS13_TRY_ASSIGN(const auto keys, s.keys(crypto::suite_aead(suite_)));
   return records_.set_write_keys(keys);
 }
@@ -382,13 +387,23 @@ result<void> connection_core::send_plain_handshake(bytes message) {
 
 result<void> connection_core::send_handshake(bytes message) {
   TLS13_TRY(transcript_->update(message));
-  return seal(content_type::handshake, message);
+  hs_out_.insert(hs_out_.end(), message.begin(), message.end());
+  pending_flush_ = true;
+  return {};
+}
+
+result<void> connection_core::flush_handshake() {
+  if (hs_out_.empty()) return {};
+  auto sealed = seal(content_type::handshake, hs_out_);
+  hs_out_.clear();
+  return sealed;
 }
 
 result<void> connection_core::send_change_cipher_spec() {
   const std::byte one[] = {std::byte{1}};
   sent_ccs_ = true;
   if (out_ == nullptr) return internal_errc::invalid_state;
+  TLS13_TRY(flush_handshake());
   // Always in plaintext, even when write keys are already installed (D.4).
   TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
   pending_flush_ = true;
@@ -396,12 +411,16 @@ result<void> connection_core::send_change_cipher_spec() {
 }
 
 result<void> connection_core::send_alert(alert_description d) {
-  const std::byte alert[] = {std::byte{2}, static_cast<std::byte>(d)};
+  // Closure alerts keep their traditional warning level (as RFC 8446's traces show); every error
+  // alert is fatal (§6.2). Receivers ignore the level in TLS 1.3 (§6).
+  const bool closure = d == alert_description::close_notify || d == alert_description::user_canceled;
+  const std::byte alert[] = {std::byte{closure ? 1 : 2}, static_cast<std::byte>(d)};
   return seal(content_type::alert, alert);
 }
 
 void connection_core::fail(std::error_code ec) {
   error_ = ec;
+  hs_out_.clear();  // half a flight is no use to the peer; the alert is
   alert_description d{};
   // Answer with the alert RFC 8446 §6 names, unless the peer's alert or the transport ended it.
   if (!received_alert(ec, d) && ec != make_error_code(protocol_errc::truncated) && out_ != nullptr)

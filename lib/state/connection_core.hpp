@@ -52,7 +52,8 @@ class connection_core {
   result<handshake::state> on_post_handshake(handshake::incoming kind, bytes body);
 
   // ---- send path
-  result<void> send_handshake(bytes message);        // adds to transcript, seals with write keys
+  result<void> send_handshake(bytes message);        // adds to transcript, queues for flush_handshake()
+  result<void> flush_handshake();                    // seals the queued messages into as few records as fit
   result<void> send_plain_handshake(bytes message);  // ClientHello / ServerHello / HRR: no keys yet
   result<void> send_change_cipher_spec();
   result<void> send_alert(alert_description d);
@@ -140,6 +141,9 @@ class connection_core {
   record::record_layer records_;
   output_sink* out_ = nullptr;  // set for the duration of poll()/write()
   bool pending_flush_ = false;
+  // Handshake messages of the flight being built: one flight under one key goes out in as few
+  // records as fit (one AEAD call, one record header), sealed at the next key change or flush.
+  std::vector<std::byte> hs_out_;
   // The application data record being delivered: its plaintext starts app_start_ bytes after
   // in.consumed, is app_len_ long, app_offset_ of it taken; app_wire_size_ is the whole record.
   std::size_t app_start_ = 0, app_len_ = 0, app_offset_ = 0, app_wire_size_ = 0;

@@ -26,11 +26,38 @@ std::span<const signature_scheme> effective_schemes(const common_config& c,
   return p.signature_schemes();
 }
 
-std::vector<signature_scheme> key_signature_schemes(const private_key& k) {
+std::vector<signature_scheme> key_signature_schemes(const signing_key& k) {
   auto s = k.schemes();
+  // A custom signer may list schemes TLS 1.3 keeps for certificates only (rsa_pkcs1_*).
+  std::erase_if(s, [](signature_scheme x) { return !allowed_in_certificate_verify(x); });
   // private_key lists the strongest hash last; a server prefers the strongest it may use.
   std::reverse(s.begin(), s.end());
   return s;
+}
+
+void apply_extension_hook(const common_config& c, handshake_type message, std::vector<std::byte>& ext) {
+  if (!c.extension_hook_for_testing) return;
+  // `ext` is our own well-formed encoding: type(2) length(2) body, repeated.
+  const auto u16 = [&](std::size_t at) {
+    return static_cast<std::uint16_t>((std::to_integer<unsigned>(ext[at]) << 8) |
+                                      std::to_integer<unsigned>(ext[at + 1]));
+  };
+  std::vector<raw_extension> list;
+  for (std::size_t at = 0; at + 4 <= ext.size();) {
+    const std::size_t len = u16(at + 2);
+    const auto body = ext.begin() + static_cast<std::ptrdiff_t>(at + 4);
+    list.push_back({u16(at), std::vector<std::byte>(body, body + static_cast<std::ptrdiff_t>(len))});
+    at += 4 + len;
+  }
+  c.extension_hook_for_testing(message, list);
+  ext.clear();
+  for (const auto& e : list) {
+    for (unsigned v : {unsigned{e.type}, static_cast<unsigned>(e.body.size())}) {
+      ext.push_back(static_cast<std::byte>(v >> 8));
+      ext.push_back(static_cast<std::byte>(v & 0xff));
+    }
+    ext.insert(ext.end(), e.body.begin(), e.body.end());
+  }
 }
 
 bytes cookie_key(const server_config& c) noexcept {

@@ -16,7 +16,9 @@ std::span<const named_group> effective_groups(const common_config& c, const cryp
 std::span<const signature_scheme> effective_schemes(const common_config& c,
                                                     const crypto_provider& p) noexcept;
 // The schemes `k` can sign with, in the order we prefer to use them.
-std::vector<signature_scheme> key_signature_schemes(const private_key& k);
+std::vector<signature_scheme> key_signature_schemes(const signing_key& k);
+// Runs the test-only extension hook (if set) over an extension block we built; no-op otherwise.
+void apply_extension_hook(const common_config& c, handshake_type message, std::vector<std::byte>& ext);
 // The server's HRR cookie key: the configured one, or a random key made once per process.
 bytes cookie_key(const server_config& c) noexcept;
 

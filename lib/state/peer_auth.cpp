@@ -61,7 +61,7 @@ result<void> connection_core::verify_peer_signature(bytes body, handshake::signe
     return protocol_errc::illegal_parameter;
   // Signed: the transcript up to, not including, this CertificateVerify (dispatch kept it).
   const auto content = handshake::certificate_verify_content(whose, pre_message_hash_.view());
-  TLS13_TRY_ASSIGN(const public_key key, x509::certificate_public_key(peer_leaf_));
+  TLS13_TRY_ASSIGN(const public_key key, x509::certificate_public_key(peer_leaf_, config().peer_key_policy));
   TLS13_TRY(key.verify(scheme, content, cv.signature));
   info_.peer_signature_scheme = scheme;
   return {};

@@ -138,14 +138,15 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   TLS13_TRY(provider_->random(server_random));
   std::vector<std::byte> ext;
   writer w(ext);
-  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
-    b.u16(handshake::tls13_version);
-    return result<void>{};
-  }));
   TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
     b.u16(static_cast<std::uint16_t>(c.group.group));
     return b.vec(2, answer.key_share);
   }));
+  TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
+    b.u16(handshake::tls13_version);
+    return result<void>{};
+  }));
+  apply_extension_hook(*server_cfg_, handshake_type::server_hello, ext);
   std::vector<std::byte> sh;
   writer shw(sh);
   TLS13_TRY(handshake::encode_server_hello(shw, server_random, ch.legacy_session_id,
@@ -203,15 +204,6 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   const auto& cfg = *server_cfg_;
   std::vector<std::byte> ext;
   writer w(ext);
-  if (!info_.alpn.empty()) {
-    const std::string chosen[] = {info_.alpn};
-    TLS13_TRY(handshake::add_extension(w, extension_type::alpn, [&](writer& b) -> result<void> {
-      return handshake::write_alpn_list(b, chosen);
-    }));
-  }
-  if (!info_.server_name.empty())
-    TLS13_TRY(handshake::add_extension(w, extension_type::server_name,
-                                       [](writer&) -> result<void> { return result<void>{}; }));
   if (ch.extensions.has(extension_type::record_size_limit)) {
     TLS13_TRY_ASSIGN(const std::uint16_t limit, handshake::decode_record_size_limit(
                                                     ch.extensions.get(extension_type::record_size_limit)));
@@ -224,6 +216,16 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
           }));
     }
   }
+  if (!info_.server_name.empty())
+    TLS13_TRY(handshake::add_extension(w, extension_type::server_name,
+                                       [](writer&) -> result<void> { return result<void>{}; }));
+  if (!info_.alpn.empty()) {
+    const std::string chosen[] = {info_.alpn};
+    TLS13_TRY(handshake::add_extension(w, extension_type::alpn, [&](writer& b) -> result<void> {
+      return handshake::write_alpn_list(b, chosen);
+    }));
+  }
+  apply_extension_hook(cfg, handshake_type::encrypted_extensions, ext);
   std::vector<std::byte> msg;
   writer mw(msg);
   TLS13_TRY(handshake::encode_encrypted_extensions(mw, ext));

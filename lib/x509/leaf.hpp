@@ -6,6 +6,6 @@
 namespace tls13::x509 {
 
 // certificate_errc::bad_certificate if unparsable; unsupported_certificate for unusable keys.
-result<public_key> certificate_public_key(bytes der);
+result<public_key> certificate_public_key(bytes der, const key_policy& policy = {});
 
 }  // namespace tls13::x509

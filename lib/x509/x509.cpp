@@ -234,7 +234,7 @@ std::shared_ptr<const certificate_verifier> make_default_verifier(std::shared_pt
 
 namespace tls13::x509 {
 
-result<public_key> certificate_public_key(bytes der) {
+result<public_key> certificate_public_key(bytes der, const key_policy& policy) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (x == nullptr || p != reinterpret_cast<const unsigned char*>(der.data() + der.size())) {
@@ -243,8 +243,8 @@ result<public_key> certificate_public_key(bytes der) {
     return certificate_errc::bad_certificate;
   }
   EVP_PKEY* k = X509_get0_pubkey(x);
-  auto out =
-      k == nullptr ? result<public_key>(certificate_errc::bad_certificate) : public_key::from_native(k);
+  auto out = k == nullptr ? result<public_key>(certificate_errc::bad_certificate)
+                          : public_key::from_native(k, policy);
   X509_free(x);
   ERR_clear_error();
   return out;
