@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tls13/keys.hpp"
+#include "tls13/session.hpp"
 #include "tls13/types.hpp"
 
 namespace tls13 {
@@ -86,6 +87,10 @@ struct client_config : common_config {
   std::shared_ptr<const certified_key> client_certificate;
   // false: no peer verification at all (tests and debugging only).
   bool verify_peer = true;
+  // Resumption: tickets from servers are kept here and each offered once in a later ClientHello to
+  // the same server name (RFC 8446 §4.6.1, §2.2). Null: no resumption (and no psk_key_exchange_modes,
+  // so servers send no tickets). Share one store between the connections that should resume.
+  std::shared_ptr<const client_ticket_store> ticket_store;
 };
 
 enum class client_auth { none, optional, required };
@@ -98,6 +103,14 @@ struct server_config : common_config {
   std::vector<std::byte> cookie_key;
   // Send HRR with a cookie when no acceptable key share was offered (always stateless here).
   bool require_alpn_match = true;  // no ALPN overlap -> no_application_protocol
+  // Resumption (RFC 8446 §4.6.1): stateless tickets sealed by `ticket_keys` (null: one ring per
+  // process, rotated hourly, 24 previous keys kept). Tickets go only to clients that offered
+  // psk_dhe_ke; a ticket that cannot be used (unknown key, expired, other SNI, hash) falls back to
+  // a full handshake. 0 tickets: no resumption.
+  std::shared_ptr<const ticket_key_ring> ticket_keys;
+  std::size_t tickets_after_full_handshake = 2;
+  std::size_t tickets_after_resumption = 1;
+  std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
 };
 
 // Checks a server config before use (at least one certificate, each with a key and a chain).

@@ -56,6 +56,14 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
   TLS13_TRY(handshake::add_extension(w, extension_type::signature_algorithms, [&](writer& b) -> result<void> {
     return handshake::write_u16_list(b, 2, schemes);
   }));
+  if (cfg.ticket_store) {  // we can resume: tell servers which mode (psk_dhe_ke only, §4.2.9)
+    TLS13_TRY(
+        handshake::add_extension(w, extension_type::psk_key_exchange_modes, [](writer& b) -> result<void> {
+          b.u8(1);
+          b.u8(1);
+          return result<void>{};
+        }));
+  }
   if (!cfg.alpn.empty()) {
     TLS13_TRY(handshake::add_extension(w, extension_type::alpn, [&](writer& b) -> result<void> {
       return handshake::write_alpn_list(b, cfg.alpn);
@@ -72,12 +80,14 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
                                        [&](writer& b) -> result<void> { return b.vec(2, cookie); }));
   }
   apply_extension_hook(cfg, handshake_type::client_hello, ext);
+  TLS13_TRY(client_add_psk(ext));  // last, as §4.2.11 requires
   handshake::client_hello_fields f;
   f.random = client_random_;
   f.legacy_session_id = bytes(session_id_.data(), session_id_size_);
   for (auto s : suites) f.cipher_suites.push_back(static_cast<std::uint16_t>(s));
   writer msg(out);
-  return handshake::encode_client_hello(msg, f, ext);
+  TLS13_TRY(handshake::encode_client_hello(msg, f, ext));
+  return client_write_binder(out);
 }
 
 result<void> connection_core::client_send_hello() {
@@ -93,6 +103,7 @@ result<void> connection_core::client_send_hello() {
     TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(groups[i]));
     our_shares_.push_back(std::move(kx));
   }
+  client_take_ticket();
   client_hello_.clear();
   TLS13_TRY(client_build_hello(client_hello_, {}));
   if (out_ == nullptr) return internal_errc::invalid_state;
@@ -134,8 +145,7 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   TLS13_TRY(check_server_hello_common(sh, bytes(session_id_.data(), session_id_size_), offered));
   const auto suite = static_cast<cipher_suite>(sh.cipher_suite);
   if (retried_ && suite != suite_) return protocol_errc::illegal_parameter;  // §4.1.4
-  // PSK is not offered yet, so the server must not select one.
-  if (sh.extensions.has(extension_type::pre_shared_key)) return protocol_errc::unsupported_extension;
+  TLS13_TRY(client_on_psk_selected(sh));
   if (!sh.extensions.has(extension_type::key_share)) return protocol_errc::missing_extension;
   TLS13_TRY_ASSIGN(const auto share,
                    handshake::decode_key_share_sh(sh.extensions.get(extension_type::key_share)));
@@ -235,7 +245,8 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
                      handshake::decode_record_size_limit(ee.get(extension_type::record_size_limit)));
     records_.set_peer_record_size_limit(limit);
   }
-  return state::client_wait_cert_cr;
+  // §2.2: a PSK handshake has no server Certificate / CertificateVerify.
+  return psk_accepted_ ? state::client_wait_finished : state::client_wait_cert_cr;
 }
 
 result<state> connection_core::client_on_certificate_request(bytes body) {

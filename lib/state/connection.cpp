@@ -19,6 +19,9 @@ result<void> validate(const server_config& c) {
   if (c.certificates.empty()) return internal_errc::invalid_argument;
   for (const auto& k : c.certificates)
     if (!k || !k->key || k->chain.empty()) return internal_errc::invalid_argument;
+  // RFC 8446 §4.6.1: ticket lifetimes never exceed 7 days.
+  if (c.ticket_lifetime.count() <= 0 || c.ticket_lifetime > std::chrono::seconds(604800))
+    return internal_errc::invalid_argument;
   return {};
 }
 

@@ -286,8 +286,7 @@ result<state> connection_core::dispatch(incoming kind, bytes message) {
 
 result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
   if (kind == incoming::new_session_ticket) {
-    // Resumption is not offered yet: validate the ticket's encoding and drop it.
-    TLS13_TRY(handshake::decode_new_session_ticket(body, config().limit.max_extensions));
+    TLS13_TRY(client_store_ticket(body));
     return state::connected;
   }
   // KeyUpdate (§4.6.3): the peer's next message is under its next key; answer a request once.
@@ -306,7 +305,10 @@ result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
 // ---------------------------------------------------------------- keys
 
 result<void> connection_core::derive_handshake_keys(bytes shared_secret) {
-  TLS13_TRY_ASSIGN(auto early, keyschedule::early_secret::create(hash_));
+  auto made = psk_accepted_ ? keyschedule::early_secret::from_psk(hash_, psk_->view())
+                            : keyschedule::early_secret::create(hash_);
+  psk_.reset();  // §7.1: erase what has served
+  TLS13_TRY_ASSIGN(auto early, std::move(made));
   TLS13_TRY_ASSIGN(auto hs, std::move(early).into_handshake_secret(shared_secret));
   TLS13_TRY_ASSIGN(const auto th, transcript_->current());
   TLS13_TRY_ASSIGN(auto c, hs.client_handshake_traffic(th));
@@ -435,6 +437,8 @@ void connection_core::fail(std::error_code ec) {
   exporter_.reset();
   resumption_.reset();
   our_shares_.clear();
+  psk_.reset();
+  offered_ticket_.reset();
   records_.clear_keys();
   app_len_ = app_offset_ = 0;
 }

@@ -90,6 +90,16 @@ class connection_core {
   result<void> server_send_hello_retry(const handshake::client_hello& ch, bytes ch1, named_group group,
                                        cipher_suite suite);
 
+  // ---- resumption (resumption.cpp)
+  void client_take_ticket();
+  result<void> client_add_psk(std::vector<std::byte>& ext);         // pre_shared_key, binder zeroed
+  result<void> client_write_binder(std::vector<std::byte>& hello);  // fills the binder in
+  result<void> client_on_psk_selected(const handshake::server_hello& sh);
+  result<void> client_store_ticket(bytes body);
+  // After the suite is chosen and the transcript holds what precedes `message` (§4.2.11.2).
+  result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni);
+  result<void> server_send_tickets();
+
   // ---- shared by both flows (peer_auth.cpp)
   result<handshake::certificate_msg> decode_peer_certificate(bytes body);
   result<void> finish_key_schedule();
@@ -116,6 +126,13 @@ class connection_core {
   std::optional<keyschedule::traffic_secret> client_app_, server_app_;
   std::optional<keyschedule::exporter_master_secret> exporter_;
   std::optional<keyschedule::resumption_master_secret> resumption_;
+  // Resumption: the PSK the handshake runs on once the server accepted it (both sides).
+  std::optional<secret> psk_;
+  bool psk_accepted_ = false;
+  std::optional<session_ticket> offered_ticket_;  // client: taken from the store for this handshake
+  bool psk_in_hello_ = false;                     // client: the last ClientHello offered it
+  std::uint16_t selected_psk_ = 0;                // server: the identity we took
+  bool peer_offers_psk_dhe_ = false;              // server: tickets are worth sending
   crypto::digest pre_message_hash_;  // transcript before the current CertificateVerify / Finished
   cipher_suite suite_{};
   crypto::hash_alg hash_ = crypto::hash_alg::sha256;

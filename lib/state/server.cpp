@@ -21,8 +21,9 @@ namespace {
 struct hello_choices {
   cipher_suite suite;
   handshake::group_choice group;
-  std::shared_ptr<const certified_key> key;
+  std::shared_ptr<const certified_key> key;  // null: cert_error says why (fatal unless a PSK is taken)
   signature_scheme scheme;
+  std::error_code cert_error;
   std::optional<std::string> alpn;
   std::string sni;
 };
@@ -57,9 +58,10 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   TLS13_TRY_ASSIGN(const auto versions,
                    handshake::decode_supported_versions_ch(ext.get(extension_type::supported_versions)));
   if (!versions.contains(handshake::tls13_version)) return policy_errc::unsupported_version;
-  // Certificate-based (EC)DHE needs all three (§9.2).
-  if (!ext.has(extension_type::supported_groups) || !ext.has(extension_type::key_share) ||
-      !ext.has(extension_type::signature_algorithms))
+  // (EC)DHE needs both; certificate-based also signature_algorithms (§9.2; we always use (EC)DHE).
+  if (!ext.has(extension_type::supported_groups) || !ext.has(extension_type::key_share))
+    return protocol_errc::missing_extension;
+  if (!ext.has(extension_type::signature_algorithms) && !ext.has(extension_type::pre_shared_key))
     return protocol_errc::missing_extension;
   hello_choices c{};
   const auto suite = handshake::select_cipher_suite(effective_suites(cfg), ch.cipher_suites);
@@ -70,15 +72,21 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   TLS13_TRY_ASSIGN(
       shares, handshake::decode_key_share_ch(ext.get(extension_type::key_share), cfg.limit.max_key_shares));
   TLS13_TRY_ASSIGN(c.group, handshake::select_group(effective_groups(cfg, provider), groups, shares));
-  TLS13_TRY_ASSIGN(const auto schemes,
-                   handshake::decode_signature_algorithms(ext.get(extension_type::signature_algorithms)));
   if (ext.has(extension_type::server_name)) {
     TLS13_TRY_ASSIGN(const bytes host, handshake::decode_server_name(ext.get(extension_type::server_name)));
     c.sni.assign(reinterpret_cast<const char*>(host.data()), host.size());
   }
-  TLS13_TRY_ASSIGN(auto chosen, select_certificate(cfg, c.sni, schemes));
-  c.key = std::move(chosen.first);
-  c.scheme = chosen.second;
+  c.cert_error = make_error_code(protocol_errc::missing_extension);
+  if (ext.has(extension_type::signature_algorithms)) {
+    TLS13_TRY_ASSIGN(const auto schemes,
+                     handshake::decode_signature_algorithms(ext.get(extension_type::signature_algorithms)));
+    if (auto chosen = select_certificate(cfg, c.sni, schemes)) {
+      c.key = std::move(chosen->first);
+      c.scheme = chosen->second;
+    } else {
+      c.cert_error = chosen.error();
+    }
+  }
   if (ext.has(extension_type::alpn)) {
     TLS13_TRY_ASSIGN(const auto offered, handshake::decode_alpn(ext.get(extension_type::alpn)));
     TLS13_TRY_ASSIGN(c.alpn, handshake::select_alpn(cfg.alpn, offered));
@@ -122,6 +130,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     TLS13_TRY_ASSIGN(auto t, crypto::transcript_hash::create(hash_));
     transcript_.emplace(std::move(t));
   }
+  TLS13_TRY(server_try_psk(ch, message, c.sni));
+  if (!psk_accepted_ && !c.key) return c.cert_error;
   TLS13_TRY(transcript_->update(message));
   chosen_key_ = c.key;
   chosen_scheme_ = c.scheme;
@@ -142,6 +152,12 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     b.u16(static_cast<std::uint16_t>(c.group.group));
     return b.vec(2, answer.key_share);
   }));
+  if (psk_accepted_) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::pre_shared_key, [&](writer& b) -> result<void> {
+      b.u16(selected_psk_);
+      return result<void>{};
+    }));
+  }
   TLS13_TRY(handshake::add_extension(w, extension_type::supported_versions, [](writer& b) -> result<void> {
     b.u16(handshake::tls13_version);
     return result<void>{};
@@ -162,7 +178,9 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (ch.extensions.has(extension_type::early_data))
     records_.skip_undecryptable(config().limit.max_skipped_early_data);
   TLS13_TRY(server_send_flight(ch, message));
-  if (server_cfg_->client_authentication != client_auth::none) return state::server_wait_cert;
+  // §4.3.2: no CertificateRequest when resuming; the ticket carries the client's identity.
+  if (server_cfg_->client_authentication != client_auth::none && !psk_accepted_)
+    return state::server_wait_cert;
   return state::server_wait_finished;
 }
 
@@ -230,7 +248,7 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   writer mw(msg);
   TLS13_TRY(handshake::encode_encrypted_extensions(mw, ext));
   TLS13_TRY(send_handshake(msg));
-  if (cfg.client_authentication != client_auth::none) {
+  if (!psk_accepted_ && cfg.client_authentication != client_auth::none) {
     std::vector<std::byte> cr_ext;
     writer cw(cr_ext);
     const auto schemes = effective_schemes(cfg, *provider_);
@@ -241,7 +259,8 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
     TLS13_TRY(handshake::encode_certificate_request(mw, {}, cr_ext));
     TLS13_TRY(send_handshake(msg));
   }
-  TLS13_TRY(send_certificate_and_verify(*chosen_key_, chosen_scheme_, handshake::signer_role::server, {}));
+  if (!psk_accepted_)
+    TLS13_TRY(send_certificate_and_verify(*chosen_key_, chosen_scheme_, handshake::signer_role::server, {}));
   TLS13_TRY(send_finished(*server_hs_));
   TLS13_TRY(derive_application_keys());
   TLS13_TRY(install_write(*server_app_));
@@ -268,6 +287,7 @@ result<state> connection_core::server_on_finished(bytes body) {
   TLS13_TRY(check_finished(body, *client_hs_));
   TLS13_TRY(finish_key_schedule());
   TLS13_TRY(install_read(*client_app_));
+  TLS13_TRY(server_send_tickets());
   return state::connected;
 }
 

@@ -8,11 +8,11 @@
 //   signer can reproduce it. The injected signer first checks that the trace's signature verifies
 //   over the content our server asked it to sign, so the CertificateVerify input is still ours;
 // - through the test-only extension hook, only what we do not implement: the trace's client (NSS)
-//   also sends renegotiation_info, session_ticket and psk_key_exchange_modes, and lists FFDHE groups,
+//   also sends renegotiation_info and session_ticket, and lists FFDHE groups,
 //   secp521r1 and SHA-1/SHA-224/DSA schemes; its server lists the same groups in EncryptedExtensions.
 //   Every other extension, and the order of all of them, is the engine's own, checked below.
-// Not covered yet: the server's NewSessionTicket (resumption, its own issue), and so the sequence
-// numbers of the server's later records; the client still reads those records from the trace.
+// Not compared: the server's NewSessionTicket (its ticket is the trace server's own sealed blob), and
+// so the sequence numbers of the server's later records; the client still reads them from the trace.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -23,6 +23,7 @@
 #include "tls13/connection.hpp"
 #include "tls13/crypto_provider.hpp"
 #include "tls13/keys.hpp"
+#include "tls13/session.hpp"
 #include "x509/leaf.hpp"
 
 namespace tls13::test {
@@ -175,6 +176,8 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
   cfg->record_size_limit = 0x4001;
   cfg->verify_peer = false;                  // the trace's self-signed certificate expired in July 2026
   cfg->peer_key_policy.min_rsa_bits = 1024;  // the trace's server key is RSA-1024
+  auto store = make_memory_ticket_store();
+  cfg->ticket_store = store;  // so we send psk_key_exchange_modes and keep the trace's ticket
   std::vector<std::uint16_t> ours_in_order;
   cfg->extension_hook_for_testing = [&](handshake_type m, std::vector<raw_extension>& ext) {
     ASSERT_EQ(m, handshake_type::client_hello);
@@ -182,7 +185,7 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
     const auto want = t.client_extensions();
     std::vector<raw_extension> out;
     for (const auto& w : want) {
-      if (w.type == ext_renegotiation_info || w.type == ext_session_ticket || w.type == ext_psk_modes) {
+      if (w.type == ext_renegotiation_info || w.type == ext_session_ticket) {
         out.push_back(w);  // not ours: the trace's client sends them
       } else if (w.type == ext_supported_groups || w.type == ext_signature_algorithms) {
         out.push_back(w);  // ours, but the trace lists code points we do not implement
@@ -204,7 +207,7 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
   // Our own extensions, in our own order, are the trace's with the injected ones left out.
   EXPECT_EQ(ours_in_order, (std::vector<std::uint16_t>{ext_server_name, ext_supported_groups, ext_key_share,
                                                        ext_supported_versions, ext_signature_algorithms,
-                                                       ext_record_size_limit}));
+                                                       ext_psk_modes, ext_record_size_limit}));
 
   feed(client, t.server_hello_record);
   feed(client, t.server_flight_record);
@@ -214,11 +217,17 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
   EXPECT_EQ(client.conn->info().suite, cipher_suite::aes_128_gcm_sha256);
   EXPECT_EQ(client.conn->info().peer_signature_scheme, signature_scheme::rsa_pss_rsae_sha256);
 
-  // The ticket is read and set aside (resumption is its own issue); the data record decrypts.
+  // The ticket is read (no store configured: validated, not kept); the data record decrypts.
   feed(client, t.ticket_record);
   feed(client, t.server_data_record);
   ASSERT_TRUE(client.pump()) << client.error.message();
   EXPECT_EQ(client.received, text(t.payload));
+  // The ticket went to the store with the PSK the trace derives from it.
+  auto kept = store->take("server", std::chrono::system_clock::now());
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(hex(kept->psk.view()), hex(trace("server", "generate resumption secret", "expanded")));
+  EXPECT_EQ(kept->lifetime, 30u);
+  EXPECT_EQ(kept->max_early_data, 1024u);
 
   ASSERT_TRUE(client.conn->write(view(t.payload), client.out));
   EXPECT_EQ(hex(take_output(client)), hex(t.client_data_record));
@@ -241,6 +250,9 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
       std::make_shared<trace_provider>(std::deque<byte_vec>{slice(t.sh, sh_random_at, 32)},
                                        trace("server", "create an ephemeral x25519", "private key"));
   cfg->record_size_limit = 0x4001;
+  // The trace's ticket is NSS's own sealed blob (and its nonce two octets): no server reproduces
+  // it, so this run issues none, and the server's later records are not compared (see top).
+  cfg->tickets_after_full_handshake = 0;
   std::vector<std::uint16_t> ee_ours;
   cfg->extension_hook_for_testing = [&](handshake_type m, std::vector<raw_extension>& ext) {
     if (m != handshake_type::encrypted_extensions) return;  // ServerHello: entirely ours

@@ -1,0 +1,86 @@
+// Resumption state (RFC 8446 §4.6.1, §2.2): what a client keeps from a NewSessionTicket, the
+// store it keeps it in, and the server's ticket-key ring that seals stateless tickets.
+//
+// Every class here is shared state: one object may serve any number of connections on any number
+// of threads at once. Their const members are internally synchronised.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tls13/errors.hpp"
+#include "tls13/secret.hpp"
+#include "tls13/types.hpp"
+
+namespace tls13 {
+
+// A ticket as the client keeps it: enough to offer it once in a later ClientHello.
+struct session_ticket {
+  std::vector<std::byte> ticket;     // opaque to the client
+  secret psk;                        // HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)
+  cipher_suite suite{};              // the PSK may only be used with a suite of the same hash
+  std::uint32_t age_add = 0;         // ticket_age_add (§4.6.1)
+  std::uint32_t lifetime = 0;        // seconds, as the server sent it (at most 7 days)
+  std::uint32_t max_early_data = 0;  // from the ticket's early_data extension
+  std::chrono::system_clock::time_point received;  // for the obfuscated ticket age
+  std::string alpn;                                // what the original connection negotiated
+
+  // Versioned binary form, so tickets survive a restart (it holds the PSK: store it like a key).
+  std::vector<std::byte> serialize() const;
+  // A serialized ticket of this version; anything else is decode_errc::bad_value.
+  static result<session_ticket> parse(bytes data);
+};
+
+// Where a client keeps tickets, keyed by server name. take() hands each ticket out at most once
+// (RFC 8446 Appendix C.4: reusing a ticket lets observers link connections).
+class client_ticket_store {
+ public:
+  virtual ~client_ticket_store() = default;
+  virtual void insert(std::string_view server_name, session_ticket ticket) const = 0;
+  // The newest unexpired ticket for the name, removed from the store.
+  virtual std::optional<session_ticket> take(std::string_view server_name,
+                                             std::chrono::system_clock::time_point now) const = 0;
+};
+
+// The in-memory store: at most `per_server` tickets per name (oldest dropped first) and
+// `max_servers` names (least recently used dropped first). Thread-safe.
+std::shared_ptr<client_ticket_store> make_memory_ticket_store(std::size_t per_server = 4,
+                                                              std::size_t max_servers = 1024);
+
+// The server's keys for stateless tickets. Each ticket is sealed with an AES-256-GCM key derived by
+// HKDF from the ring's current key and a fresh random salt, under a versioned label; the ticket
+// names its ring key by id, so tickets sealed under any of the kept previous keys still open.
+// rotate() makes a new current key and drops the oldest beyond `keep`; with auto-rotation, seal()
+// rotates by itself once the current key is older than the interval. Keys live in memory only and
+// are wiped when dropped.
+class ticket_key_ring {
+ public:
+  struct options {
+    std::chrono::seconds rotate_every{3600};  // 0: rotate only when rotate() is called
+    std::size_t keep = 24;                    // previous keys that still open tickets
+  };
+  static std::shared_ptr<ticket_key_ring> create(options o);
+  static std::shared_ptr<ticket_key_ring> create() { return create(options{}); }
+  virtual ~ticket_key_ring() = default;
+
+  // `plaintext` sealed into a ticket. Failure: internal errors only.
+  virtual result<std::vector<std::byte>> seal(bytes plaintext,
+                                              std::chrono::system_clock::time_point now) const = 0;
+  // The plaintext of a ticket we sealed, or std::nullopt (unknown or dropped key, tampering,
+  // another format): the handshake then falls back to a full one.
+  virtual std::optional<std::vector<std::byte>> open(bytes ticket) const = 0;
+  virtual void rotate(std::chrono::system_clock::time_point now) const = 0;
+
+  // For a fleet: every key (current first) as one blob, to import on the other servers. The blob
+  // is the keys themselves: move it like a private key.
+  virtual std::vector<std::byte> export_keys() const = 0;
+  // Replaces the ring's keys with an exported set. Bad blob: decode_errc::bad_value.
+  virtual result<void> import_keys(bytes blob, std::chrono::system_clock::time_point now) const = 0;
+};
+
+}  // namespace tls13

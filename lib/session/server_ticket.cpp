@@ -1,0 +1,70 @@
+#include "session/server_ticket.hpp"
+
+#include "handshake/messages/codec.hpp"
+
+namespace tls13::session {
+namespace {
+constexpr std::uint8_t contents_format = 1;
+
+bytes text_bytes(const std::string& s) { return {reinterpret_cast<const std::byte*>(s.data()), s.size()}; }
+std::string text(bytes b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+}  // namespace
+
+// format(1) suite(2) psk<32..64> age_add(4) lifetime(4) issued_s(8) max_early_data(4)
+// sni<0..255> alpn<0..255> flags(1) chain<0..2^24-1> of cert<1..2^24-1>
+std::vector<std::byte> encode_ticket(const ticket_contents& t) {
+  std::vector<std::byte> out;
+  handshake::writer w(out);
+  w.u8(contents_format);
+  w.u16(static_cast<std::uint16_t>(t.suite));
+  (void)w.vec(1, t.psk.view());
+  w.u32(t.age_add);
+  w.u32(t.lifetime);
+  const auto s = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(t.issued.time_since_epoch()).count());
+  w.u32(static_cast<std::uint32_t>(s >> 32));
+  w.u32(static_cast<std::uint32_t>(s));
+  w.u32(t.max_early_data);
+  (void)w.vec(1, text_bytes(t.server_name));
+  (void)w.vec(1, text_bytes(t.alpn));
+  w.u8(t.peer_authenticated ? 1 : 0);
+  const auto m = w.begin(3);
+  for (const auto& c : t.peer_chain) (void)w.vec(3, c);
+  (void)w.end(m);
+  return out;
+}
+
+result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
+  handshake::reader r(plaintext);
+  ticket_contents t;
+  TLS13_TRY_ASSIGN(const auto format, r.u8());
+  if (format != contents_format) return decode_errc::bad_value;
+  TLS13_TRY_ASSIGN(const auto suite, r.u16());
+  t.suite = static_cast<cipher_suite>(suite);
+  TLS13_TRY_ASSIGN(const bytes psk, r.vec(1, 32, secret::capacity));
+  t.psk = secret::from(psk);
+  TLS13_TRY_ASSIGN(t.age_add, r.u32());
+  TLS13_TRY_ASSIGN(t.lifetime, r.u32());
+  TLS13_TRY_ASSIGN(const auto hi, r.u32());
+  TLS13_TRY_ASSIGN(const auto lo, r.u32());
+  t.issued = std::chrono::system_clock::time_point(
+      std::chrono::seconds(static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo)));
+  TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
+  TLS13_TRY_ASSIGN(const bytes sni, r.vec(1, 0, 255));
+  t.server_name = text(sni);
+  TLS13_TRY_ASSIGN(const bytes alpn, r.vec(1, 0, 255));
+  t.alpn = text(alpn);
+  TLS13_TRY_ASSIGN(const auto flags, r.u8());
+  if (flags > 1) return decode_errc::bad_value;
+  t.peer_authenticated = flags == 1;
+  TLS13_TRY_ASSIGN(auto chain, r.sub(3, 0, 0xffffff));
+  while (!chain.empty()) {
+    if (t.peer_chain.size() >= max_chain) return decode_errc::too_many_items;
+    TLS13_TRY_ASSIGN(const bytes c, chain.vec(3, 1, 0xffffff));
+    t.peer_chain.emplace_back(c.begin(), c.end());
+  }
+  TLS13_TRY(r.expect_end());
+  return t;
+}
+
+}  // namespace tls13::session

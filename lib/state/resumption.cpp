@@ -1,0 +1,223 @@
+// Resumption with tickets (RFC 8446 §2.2, §4.2.11, §4.6.1): the client takes a ticket from its
+// store and offers it with a binder; the server opens it with its ticket-key ring, checks it and
+// the binder, and runs the handshake on the PSK (always with (EC)DHE: psk_dhe_ke). Anything that
+// makes a ticket unusable falls back to a full handshake; only a bad binder on the identity the
+// server picked is fatal (§4.2.11).
+#include <algorithm>
+
+#include "handshake/messages/extension_writer.hpp"
+#include "keyschedule/finished.hpp"
+#include "session/server_ticket.hpp"
+#include "state/connection_core.hpp"
+#include "state/defaults.hpp"
+
+namespace tls13 {
+
+using handshake::extension_type;
+using handshake::writer;
+
+namespace {
+
+constexpr std::uint8_t psk_dhe_ke = 1;
+constexpr std::size_t max_offered_psks = 8;
+constexpr std::uint32_t max_ticket_lifetime = 604800;  // 7 days (§4.6.1)
+
+const ticket_key_ring& ticket_ring(const server_config& cfg) {
+  if (cfg.ticket_keys) return *cfg.ticket_keys;
+  static const std::shared_ptr<ticket_key_ring> process_ring = ticket_key_ring::create();
+  return *process_ring;
+}
+
+// Transcript-Hash of what came before plus the ClientHello truncated before its binders (§4.2.11.2).
+result<crypto::digest> binder_transcript(const crypto::transcript_hash* before, crypto::hash_alg h,
+                                         bytes truncated) {
+  if (before == nullptr) return crypto::hash(h, truncated);
+  TLS13_TRY_ASSIGN(auto t, before->clone());
+  TLS13_TRY(t.update(truncated));
+  return t.current();
+}
+
+result<keyschedule::binder_key> resumption_binder_key(crypto::hash_alg h, const secret& psk) {
+  TLS13_TRY_ASSIGN(const auto early, keyschedule::early_secret::from_psk(h, psk.view()));
+  return early.binder(keyschedule::psk_kind::resumption);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- client
+
+void connection_core::client_take_ticket() {
+  const auto& store = client_cfg_->ticket_store;
+  if (!store || info_.server_name.empty()) return;
+  auto t = store->take(info_.server_name, provider_->now());
+  if (!t || t->psk.empty()) return;
+  // The PSK may only run with a suite of its hash (§4.2.11) that we still offer.
+  const auto suites = effective_suites(*client_cfg_);
+  const auto h = crypto::suite_hash(t->suite);
+  if (std::none_of(suites.begin(), suites.end(), [&](cipher_suite s) { return crypto::suite_hash(s) == h; }))
+    return;
+  offered_ticket_.emplace(std::move(*t));
+}
+
+result<void> connection_core::client_add_psk(std::vector<std::byte>& ext) {
+  psk_in_hello_ = false;
+  if (!offered_ticket_) return {};
+  const auto h = crypto::suite_hash(offered_ticket_->suite);
+  if (retried_ && h != hash_) {  // §4.1.4: after an HRR only PSKs of its suite's hash
+    offered_ticket_.reset();
+    return {};
+  }
+  const auto age =
+      std::chrono::duration_cast<std::chrono::milliseconds>(provider_->now() - offered_ticket_->received);
+  const auto age_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(age.count(), 0));
+  writer w(ext);
+  TLS13_TRY(handshake::add_extension(w, extension_type::pre_shared_key, [&](writer& b) -> result<void> {
+    const auto ids = b.begin(2);
+    TLS13_TRY(b.vec(2, offered_ticket_->ticket));
+    b.u32(age_ms + offered_ticket_->age_add);  // obfuscated_ticket_age, mod 2^32
+    TLS13_TRY(b.end(ids));
+    const auto binders = b.begin(2);
+    const std::vector<std::byte> zeros(crypto::hash_size(h));
+    TLS13_TRY(b.vec(1, zeros));  // filled in by client_write_binder once the hello is encoded
+    return b.end(binders);
+  }));
+  psk_in_hello_ = true;
+  return {};
+}
+
+result<void> connection_core::client_write_binder(std::vector<std::byte>& hello) {
+  if (!psk_in_hello_) return {};
+  const auto h = crypto::suite_hash(offered_ticket_->suite);
+  const std::size_t n = crypto::hash_size(h);
+  const std::size_t tail = 2 + 1 + n;  // binders<33..2^16-1> holding our one binder
+  if (hello.size() < tail) return internal_errc::invalid_state;
+  const bytes truncated = bytes(hello).first(hello.size() - tail);
+  TLS13_TRY_ASSIGN(const auto th, binder_transcript(retried_ ? &*transcript_ : nullptr, h, truncated));
+  TLS13_TRY_ASSIGN(const auto key, resumption_binder_key(h, offered_ticket_->psk));
+  TLS13_TRY_ASSIGN(const auto binder, keyschedule::psk_binder(key, th));
+  std::copy(binder.view().begin(), binder.view().end(), hello.end() - static_cast<std::ptrdiff_t>(n));
+  return {};
+}
+
+result<void> connection_core::client_on_psk_selected(const handshake::server_hello& sh) {
+  if (!sh.extensions.has(extension_type::pre_shared_key)) {
+    offered_ticket_.reset();  // a full handshake; the ticket was for one use anyway
+    return {};
+  }
+  if (!psk_in_hello_) return protocol_errc::unsupported_extension;
+  TLS13_TRY_ASSIGN(const auto index,
+                   handshake::decode_pre_shared_key_sh(sh.extensions.get(extension_type::pre_shared_key)));
+  if (index != 0) return protocol_errc::illegal_parameter;  // we offered one identity (§4.2.11)
+  if (crypto::suite_hash(static_cast<cipher_suite>(sh.cipher_suite)) !=
+      crypto::suite_hash(offered_ticket_->suite))
+    return protocol_errc::illegal_parameter;
+  psk_.emplace(offered_ticket_->psk.clone());
+  psk_accepted_ = true;
+  info_.resumed = true;
+  offered_ticket_.reset();
+  return {};
+}
+
+result<void> connection_core::client_store_ticket(bytes body) {
+  TLS13_TRY_ASSIGN(const auto nst, handshake::decode_new_session_ticket(body, config().limit.max_extensions));
+  std::uint32_t max_early = 0;
+  if (nst.extensions.has(extension_type::early_data)) {
+    const bytes e = nst.extensions.get(extension_type::early_data);
+    if (e.size() != 4) return decode_errc::bad_length;
+    for (auto b : e) max_early = max_early << 8 | std::to_integer<std::uint32_t>(b);
+  }
+  const auto& store = client_cfg_->ticket_store;
+  // Lifetime 0: discard at once (§4.6.1). Without a store the ticket is only validated.
+  if (!store || !resumption_ || nst.lifetime == 0 || info_.server_name.empty()) return {};
+  session_ticket t;
+  t.ticket.assign(nst.ticket.begin(), nst.ticket.end());
+  TLS13_TRY_ASSIGN(t.psk, resumption_->resumption_psk(nst.nonce));
+  t.suite = suite_;
+  t.age_add = nst.age_add;
+  t.lifetime = std::min(nst.lifetime, max_ticket_lifetime);
+  t.max_early_data = max_early;
+  t.received = provider_->now();
+  t.alpn = info_.alpn;
+  store->insert(info_.server_name, std::move(t));
+  return {};
+}
+
+// ---------------------------------------------------------------- server
+
+result<void> connection_core::server_try_psk(const handshake::client_hello& ch, bytes message,
+                                             std::string_view sni) {
+  const auto& ext = ch.extensions;
+  if (ext.has(extension_type::psk_key_exchange_modes)) {
+    TLS13_TRY_ASSIGN(const bytes modes,
+                     handshake::decode_psk_modes(ext.get(extension_type::psk_key_exchange_modes)));
+    peer_offers_psk_dhe_ = std::find(modes.begin(), modes.end(), std::byte{psk_dhe_ke}) != modes.end();
+  }
+  if (!ext.has(extension_type::pre_shared_key)) return {};
+  TLS13_TRY_ASSIGN(const auto offered, handshake::decode_pre_shared_key_ch(
+                                           ext.get(extension_type::pre_shared_key), max_offered_psks));
+  if (!peer_offers_psk_dhe_) return {};  // psk_ke only: no forward secrecy, we do not take it
+  const auto& cfg = *server_cfg_;
+  const auto& ring = ticket_ring(cfg);
+  const auto now = provider_->now();
+  for (std::size_t i = 0; i < offered.identities.size(); ++i) {
+    auto plain = ring.open(offered.identities[i].identity);
+    if (!plain) continue;
+    auto t = session::decode_ticket(*plain, cfg.limit.max_chain_length);
+    secure_wipe(*plain);
+    if (!t || crypto::suite_hash(t->suite) != hash_ || t->server_name != sni) continue;
+    if (now < t->issued || now - t->issued >= std::chrono::seconds(t->lifetime)) continue;
+    // The identity we pick must have a valid binder, or the handshake ends (§4.2.11).
+    const bytes truncated = message.first(message.size() - offered.binders_size);
+    TLS13_TRY_ASSIGN(const auto th, binder_transcript(&*transcript_, hash_, truncated));
+    TLS13_TRY_ASSIGN(const auto key, resumption_binder_key(hash_, t->psk));
+    TLS13_TRY(keyschedule::verify_psk_binder(key, th, offered.binders[i]));
+    psk_.emplace(std::move(t->psk));
+    psk_accepted_ = true;
+    selected_psk_ = static_cast<std::uint16_t>(i);
+    info_.resumed = true;
+    info_.peer_authenticated = t->peer_authenticated;
+    info_.peer_chain = std::move(t->peer_chain);
+    return {};
+  }
+  return {};
+}
+
+result<void> connection_core::server_send_tickets() {
+  const auto& cfg = *server_cfg_;
+  const std::size_t n = std::min<std::size_t>(
+      psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);
+  if (n == 0 || !peer_offers_psk_dhe_ || !resumption_) return {};
+  const auto& ring = ticket_ring(cfg);
+  const auto now = provider_->now();
+  const auto lifetime =
+      static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));
+  for (std::size_t i = 0; i < n; ++i) {
+    session::ticket_contents t;
+    const std::byte nonce[1] = {static_cast<std::byte>(i)};
+    TLS13_TRY_ASSIGN(t.psk, resumption_->resumption_psk(nonce));
+    std::array<std::byte, 4> add{};
+    TLS13_TRY(provider_->random(add));
+    for (auto b : add) t.age_add = t.age_add << 8 | std::to_integer<std::uint32_t>(b);
+    t.suite = suite_;
+    t.lifetime = lifetime;
+    t.issued = now;
+    t.server_name = info_.server_name;
+    t.alpn = info_.alpn;
+    t.peer_authenticated = info_.peer_authenticated;
+    t.peer_chain = info_.peer_chain;
+    auto plain = session::encode_ticket(t);
+    auto sealed = ring.seal(plain, now);
+    secure_wipe(plain);
+    TLS13_TRY(sealed);
+    handshake::new_session_ticket m{lifetime, t.age_add, nonce, *sealed, {}};
+    std::vector<std::byte> msg;
+    writer w(msg);
+    TLS13_TRY(handshake::encode_new_session_ticket(w, m, {}));
+    // Post-handshake: not part of any transcript; sealed with the next flush.
+    hs_out_.insert(hs_out_.end(), msg.begin(), msg.end());
+  }
+  pending_flush_ = true;
+  return {};
+}
+
+}  // namespace tls13
