@@ -1,6 +1,7 @@
 // `tls13 client|server`: the sans-I/O core over blocking POSIX sockets, with openssl s_client /
 // s_server style flags so it can stand in for them in scripts and interop tests.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include "tls13/config.hpp"
 #include "tls13/connection.hpp"
 #include "tls13/keys.hpp"
+#include "tls13/session.hpp"
 #include "tls13/x509.hpp"
 #include "tool_options.hpp"
 
@@ -119,9 +121,10 @@ class session {
   void report() {
     const auto& i = conn_.info();
     if (opt_.quiet) return;
-    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\nHelloRetryRequest: %s\n",
+    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\nHelloRetryRequest: %s\nResumed: %s\n",
                  tool::suite_name(*i.suite), tool::group_name(*i.group),
-                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none", i.hello_retry ? "yes" : "no");
+                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none", i.hello_retry ? "yes" : "no",
+                 i.resumed ? "yes" : "no");
   }
 
   // Handles one readable-socket event: returns false when the peer is done.
@@ -254,18 +257,43 @@ int listen_on(const std::string& host, const std::string& port) {
   return fd;
 }
 
+// -sess_in / -sess_out: one serialized session_ticket per file (it holds the PSK: mode 0600).
+void load_session(const std::string& path, const std::string& sni, const client_ticket_store& store) {
+  std::ifstream f(path, std::ios::binary);
+  const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto t = session_ticket::parse(bytes(reinterpret_cast<const std::byte*>(data.data()), data.size()));
+  if (!t) die("cannot read session from " + path, t.error());
+  store.insert(sni, std::move(*t));
+}
+
+void save_session(const std::string& path, const std::string& sni, const client_ticket_store& store) {
+  auto t = store.take(sni, std::chrono::system_clock::now());
+  if (!t) {
+    std::fprintf(stderr, "tls13: no session ticket received, %s not written\n", path.c_str());
+    return;
+  }
+  const auto blob = t->serialize();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0 || ::write(fd, blob.data(), blob.size()) != static_cast<ssize_t>(blob.size())) die("cannot write " + path);
+  ::close(fd);
+}
+
 int run_client(const tool::options& o) {
   auto cfg = std::make_shared<client_config>();
   tool::apply_common(o, *cfg);
   if (!o.cert.empty()) cfg->client_certificate = tool::load_certified_key(o.cert, o.key);
   if (o.no_verify) cfg->verify_peer = false;
   const std::string sni = o.servername.empty() ? o.host : o.servername;
+  auto store = make_memory_ticket_store();
+  cfg->ticket_store = store;
+  if (!o.sess_in.empty()) load_session(o.sess_in, sni, *store);
   auto conn = connection::client(cfg, sni);
   if (!conn) die("bad configuration", conn.error());
   const int fd = connect_to(o.host, o.port);
   session s(fd, std::move(*conn), o);
   const int rc = s.run();
   ::close(fd);
+  if (!o.sess_out.empty()) save_session(o.sess_out, sni, *store);
   return rc;
 }
 
@@ -275,6 +303,8 @@ int run_server(const tool::options& o) {
   cfg->certificates.push_back(tool::load_certified_key(o.cert, o.key));
   if (o.verify_depth > 0)
     cfg->client_authentication = o.verify_required ? client_auth::required : client_auth::optional;
+  if (o.num_tickets >= 0)
+    cfg->tickets_after_full_handshake = cfg->tickets_after_resumption = static_cast<std::size_t>(o.num_tickets);
   const int lfd = listen_on(o.host, o.port);
   std::fprintf(stderr, "ACCEPT\n");
   int rc = 0;

@@ -22,6 +22,7 @@ enum class mode { client, server };
 struct options {
   mode role = mode::client;
   std::string host, port, servername, cafile, capath, cert, key, keylogfile;
+  std::string sess_in, sess_out;  // client: resume from / save the newest ticket to (s_client names)
   std::vector<std::string> alpn;
   std::vector<tls13::named_group> groups;
   std::vector<tls13::cipher_suite> suites;
@@ -29,15 +30,16 @@ struct options {
   bool verify_required = false;
   bool www = false, quiet = false, no_verify = false, keyupdate_on_K = true;
   int naccept = 0;
+  int num_tickets = -1;  // server: tickets after each handshake (-1: the library's defaults)
 };
 
 inline const char* usage =
     "usage: tls13 client -connect host:port [-servername name] [-CAfile f] [-CApath d] [-cert f -key f]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-keylogfile f] [-quiet] "
-    "[-noverify]\n"
+    "[-noverify] [-sess_in f] [-sess_out f]\n"
     "       tls13 server -accept [host:]port -cert f -key f [-CAfile f -Verify depth | -verify depth]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-www] [-naccept n] [-keylogfile "
-    "f]\n";
+    "f] [-num_tickets n]\n";
 
 inline std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -144,6 +146,12 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.alpn = split(*v, ',');
     else if (a == "-naccept")
       o.naccept = std::atoi(v->c_str());
+    else if (a == "-num_tickets")
+      o.num_tickets = std::atoi(v->c_str());
+    else if (a == "-sess_in")
+      o.sess_in = *v;
+    else if (a == "-sess_out")
+      o.sess_out = *v;
     else if (a == "-Verify" || a == "-verify") {
       o.verify_depth = std::atoi(v->c_str());
       o.verify_required = a == "-Verify";
