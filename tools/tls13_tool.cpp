@@ -121,10 +121,12 @@ class session {
   void report() {
     const auto& i = conn_.info();
     if (opt_.quiet) return;
-    std::fprintf(stderr, "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: %s\nHelloRetryRequest: %s\nResumed: %s\n",
+    std::fprintf(stderr,
+                 "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: "
+                 "%s\nHelloRetryRequest: %s\nResumed: %s\n",
                  tool::suite_name(*i.suite), tool::group_name(*i.group),
-                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none", i.hello_retry ? "yes" : "no",
-                 i.resumed ? "yes" : "no");
+                 i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none",
+                 i.hello_retry ? "yes" : "no", i.resumed ? "yes" : "no");
   }
 
   // Handles one readable-socket event: returns false when the peer is done.
@@ -274,7 +276,8 @@ void save_session(const std::string& path, const std::string& sni, const client_
   }
   const auto blob = t->serialize();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0 || ::write(fd, blob.data(), blob.size()) != static_cast<ssize_t>(blob.size())) die("cannot write " + path);
+  if (fd < 0 || ::write(fd, blob.data(), blob.size()) != static_cast<ssize_t>(blob.size()))
+    die("cannot write " + path);
   ::close(fd);
 }
 
@@ -304,7 +307,8 @@ int run_server(const tool::options& o) {
   if (o.verify_depth > 0)
     cfg->client_authentication = o.verify_required ? client_auth::required : client_auth::optional;
   if (o.num_tickets >= 0)
-    cfg->tickets_after_full_handshake = cfg->tickets_after_resumption = static_cast<std::size_t>(o.num_tickets);
+    cfg->tickets_after_full_handshake = cfg->tickets_after_resumption =
+        static_cast<std::size_t>(o.num_tickets);
   const int lfd = listen_on(o.host, o.port);
   std::fprintf(stderr, "ACCEPT\n");
   int rc = 0;

@@ -171,4 +171,31 @@ TEST(AsioStream, RedirectErrorAndBindExecutorTokens) {
   EXPECT_EQ(redirected, net::error::eof);
 }
 
+// Streams made from the same contexts resume: the client context keeps the tickets the server
+// sends after the handshake (they arrive with the first read), and the next handshake uses one.
+TEST(AsioStream, ASecondConnectionFromTheSameContextsResumes) {
+  net::io_context io;
+  contexts c;
+  listener l(io);
+  {
+    tls_pair first(io, c, l);
+    EXPECT_FALSE(first.client.session()->resumed);
+    char byte = 0;
+    net::async_write(first.server, net::buffer("x", 1),
+                     [](beast::error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+    net::async_read(first.client, net::buffer(&byte, 1),
+                    [](beast::error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+    io.run();
+    io.restart();
+    EXPECT_EQ(byte, 'x');
+  }
+  tls_pair second(io, c, l);
+  EXPECT_TRUE(second.client.session()->resumed);
+  EXPECT_TRUE(second.server.session()->resumed);
+  // Turned off on the client context: a full handshake.
+  c.client.set_ticket_store(nullptr);
+  tls_pair third(io, c, l);
+  EXPECT_FALSE(third.client.session()->resumed);
+}
+
 }  // namespace

@@ -133,6 +133,24 @@ class context {
     update([&](state& s) { s.key_log = std::move(cb); });
   }
 
+  // Resumption. Client: streams made from this context keep tickets in one store (by default a
+  // store of this context's own) and resume with them; pass null to turn resumption off. Server:
+  // tickets are sealed by `ring` (default: the process-wide ring, rotated hourly); share one ring,
+  // or export_keys()/import_keys() it, between servers that should resume each other's sessions.
+  void set_ticket_store(std::shared_ptr<const client_ticket_store> store) {
+    update([&](state& s) { s.ticket_store = std::move(store); });
+  }
+  void set_ticket_key_ring(std::shared_ptr<const ticket_key_ring> ring) {
+    update([&](state& s) { s.ticket_keys = std::move(ring); });
+  }
+  // Tickets a server sends after a full handshake and after a resumption (0: no resumption).
+  void set_num_tickets(std::size_t after_full, std::size_t after_resumption = 1) {
+    update([&](state& s) {
+      s.tickets_full = after_full;
+      s.tickets_resumed = after_resumption;
+    });
+  }
+
   method get_method() const noexcept { return method_; }
   bool is_server() const noexcept { return method_ == tls_server || method_ == tlsv13_server; }
 
@@ -159,6 +177,9 @@ class context {
     std::vector<named_group> groups;
     std::vector<cipher_suite> suites;
     key_log_callback key_log;
+    std::shared_ptr<const client_ticket_store> ticket_store = make_memory_ticket_store();
+    std::shared_ptr<const ticket_key_ring> ticket_keys;
+    std::size_t tickets_full = 2, tickets_resumed = 1;
   };
 
   static void set(boost::system::error_code& ec, std::error_code e) { ec = asio_detail::to_boost(e); }
@@ -209,6 +230,7 @@ class context {
       ck->key = s.key;
       c->client_certificate = ck;
     }
+    c->ticket_store = s.ticket_store;
     return c;
   }
 
@@ -221,6 +243,9 @@ class context {
       ck->key = s.key;
       c->certificates.push_back(ck);
     }
+    c->ticket_keys = s.ticket_keys;
+    c->tickets_after_full_handshake = s.tickets_full;
+    c->tickets_after_resumption = s.tickets_resumed;
     using boost::asio::ssl::verify_fail_if_no_peer_cert;
     using boost::asio::ssl::verify_peer;
     if (s.verify_mode & verify_peer)
