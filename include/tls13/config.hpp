@@ -91,6 +91,10 @@ struct client_config : common_config {
   // the same server name (RFC 8446 §4.6.1, §2.2). Null: no resumption (and no psk_key_exchange_modes,
   // so servers send no tickets). Share one store between the connections that should resume.
   std::shared_ptr<const client_ticket_store> ticket_store;
+  // 0-RTT (RFC 8446 §2.3): offer early data when the ticket allows it; connection::write_early()
+  // sends it. Early data can be replayed by an attacker: send only what is safe to repeat
+  // (docs/ZERO_RTT.md). Off by default.
+  bool enable_early_data = false;
 };
 
 enum class client_auth { none, optional, required };
@@ -111,6 +115,13 @@ struct server_config : common_config {
   std::size_t tickets_after_full_handshake = 2;
   std::size_t tickets_after_resumption = 1;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
+  // 0-RTT: accept up to this many bytes of early data on resumption (0: never; the default).
+  // Early data is taken only with the first PSK, the ticket's suite and ALPN, a ticket age within
+  // `early_data_age_tolerance` of ours, and a ClientHello `anti_replay` has not seen (null: one
+  // Bloom filter per process). It arrives as events::app_data{early = true} before handshake_done.
+  std::uint32_t max_early_data = 0;
+  std::shared_ptr<const anti_replay_store> anti_replay;
+  std::chrono::milliseconds early_data_age_tolerance{10000};
 };
 
 // Checks a server config before use (at least one certificate, each with a key and a chain).

@@ -77,6 +77,7 @@ struct handshake_done {
 };
 struct app_data {
   tls13::bytes payload;  // view into the input window
+  bool early = false;    // server: 0-RTT data, received before the handshake completed (replayable)
 };
 struct peer_closed {};
 struct closed {};
@@ -94,6 +95,7 @@ struct session_info {
   std::string alpn;         // empty if none was negotiated
   std::string server_name;  // SNI (client: what we sent; server: what the client asked for)
   bool resumed = false;
+  bool early_data_accepted = false;  // 0-RTT data was offered and taken
   bool hello_retry = false;
   bool peer_authenticated = false;                 // a peer certificate was verified
   std::vector<std::vector<std::byte>> peer_chain;  // DER, leaf first
@@ -118,6 +120,12 @@ class connection {
   // Encrypts application data into records; may accept fewer bytes than given (record limits).
   // Only after handshake_done.
   result<std::size_t> write(bytes plaintext, output_sink& out);
+  // Client, 0-RTT: true from the first poll() (ClientHello sent with early_data) until the server's
+  // answer is known. write_early() then sends up to the ticket's max_early_data bytes in all (may
+  // take fewer). handshake_done{early_data_accepted} says whether the server took them; if not,
+  // resend what is still needed with write().
+  bool can_write_early() const noexcept;
+  result<std::size_t> write_early(bytes plaintext, output_sink& out);
   // Queues close_notify (half-close: reading goes on until the peer closes).
   void close(output_sink& out);
   // Sends a KeyUpdate; with request_peer_update the peer must update its sending keys too.

@@ -83,4 +83,25 @@ class ticket_key_ring {
   virtual result<void> import_keys(bytes blob, std::chrono::system_clock::time_point now) const = 0;
 };
 
+// 0-RTT anti-replay (RFC 8446 §8): remembers which ClientHellos (by their PSK binder) carried early
+// data inside the freshness window. A false "replayed" only costs the client its 0-RTT (the
+// handshake goes on in 1-RTT); "fresh" must never be answered twice for the same id in the window.
+enum class replay_verdict : std::uint8_t { fresh, replayed };
+
+class anti_replay_store {
+ public:
+  virtual ~anti_replay_store() = default;
+  virtual replay_verdict check_and_insert(bytes client_hello_id,
+                                          std::chrono::system_clock::time_point now) const = 0;
+};
+
+// A sliding Bloom filter: two generations of `window` each, sized for `expected_per_window` ids at
+// `false_positive_rate`; an id is remembered for at least one window. Thread-safe, lock-striped.
+struct bloom_options {
+  std::chrono::seconds window{10};
+  std::size_t expected_per_window = 100000;
+  double false_positive_rate = 1e-6;
+};
+std::shared_ptr<anti_replay_store> make_bloom_anti_replay(bloom_options o = {});
+
 }  // namespace tls13

@@ -65,6 +65,11 @@ void record_layer::clear_keys() noexcept {
   secure_wipe(impl_->write.iv);
 }
 
+void record_layer::clear_write_keys() noexcept {
+  impl_->write.aead.reset();
+  secure_wipe(impl_->write.iv);
+}
+
 bool record_layer::has_read_keys() const noexcept { return impl_->read.aead.has_value(); }
 bool record_layer::has_write_keys() const noexcept { return impl_->write.aead.has_value(); }
 
@@ -197,7 +202,11 @@ result<void> record_layer::write_initial_client_hello(bytes hello, output_sink& 
 
 result<void> record_layer::write_plain(content_type type, bytes payload, output_sink& out) {
   direction_state none;
-  return append_record(none, type, payload, out);
+  if (payload.empty()) return append_record(none, type, payload, out);
+  for (std::size_t off = 0; off < payload.size(); off += max_plaintext)
+    TLS13_TRY(
+        append_record(none, type, payload.subspan(off, std::min(max_plaintext, payload.size() - off)), out));
+  return {};
 }
 
 result<void> record_layer::add_handshake_fragment(bytes fragment) {

@@ -39,7 +39,10 @@ class record_layer {
   // The first ClientHello, in records whose legacy_record_version is 0x0301: RFC 8446 §5.1 allows
   // it there, and old middleboxes and servers expect it (what NSS, OpenSSL and browsers send).
   result<void> write_initial_client_hello(bytes hello, output_sink& out);
-  // One unprotected record whatever keys are installed (the compatibility-mode CCS).
+  // Drops the write key: later records go out unprotected (a ClientHello after HelloRetryRequest
+  // when the early-data key was in use).
+  void clear_write_keys() noexcept;
+  // Unprotected records whatever keys are installed (the compatibility-mode CCS).
   result<void> write_plain(content_type type, bytes payload, output_sink& out);
   // How much application data one record carries (2^14, or less after record_size_limit).
   std::size_t max_fragment() const noexcept;

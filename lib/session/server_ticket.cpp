@@ -10,7 +10,7 @@ bytes text_bytes(const std::string& s) { return {reinterpret_cast<const std::byt
 std::string text(bytes b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 }  // namespace
 
-// format(1) suite(2) psk<32..64> age_add(4) lifetime(4) issued_s(8) max_early_data(4)
+// format(1) suite(2) psk<32..64> age_add(4) lifetime(4) issued_ms(8) max_early_data(4)
 // sni<0..255> alpn<0..255> flags(1) chain<0..2^24-1> of cert<1..2^24-1>
 std::vector<std::byte> encode_ticket(const ticket_contents& t) {
   std::vector<std::byte> out;
@@ -21,7 +21,7 @@ std::vector<std::byte> encode_ticket(const ticket_contents& t) {
   w.u32(t.age_add);
   w.u32(t.lifetime);
   const auto s = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(t.issued.time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.issued.time_since_epoch()).count());
   w.u32(static_cast<std::uint32_t>(s >> 32));
   w.u32(static_cast<std::uint32_t>(s));
   w.u32(t.max_early_data);
@@ -48,7 +48,7 @@ result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
   TLS13_TRY_ASSIGN(const auto hi, r.u32());
   TLS13_TRY_ASSIGN(const auto lo, r.u32());
   t.issued = std::chrono::system_clock::time_point(
-      std::chrono::seconds(static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo)));
+      std::chrono::milliseconds(static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo)));
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(const bytes sni, r.vec(1, 0, 255));
   t.server_name = text(sni);

@@ -109,6 +109,7 @@ result<void> connection_core::client_send_hello() {
   if (out_ == nullptr) return internal_errc::invalid_state;
   TLS13_TRY(records_.write_initial_client_hello(client_hello_, *out_));
   pending_flush_ = true;
+  if (early_offered_) TLS13_TRY(client_start_early_data());
   state_ = state::client_wait_sh;
   return {};
 }
@@ -171,8 +172,10 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   TLS13_TRY(derive_handshake_keys(shared.view()));
   TLS13_TRY(install_read(*server_hs_));
   // Our write key changes now too, so that an alert about the server's flight is protected the
-  // way the server now expects to read (the compatibility CCS is written in plaintext anyway).
-  TLS13_TRY(install_write(*client_hs_));
+  // way the server now expects to read (the compatibility CCS is written in plaintext anyway) -
+  // unless 0-RTT may still be on: EncryptedExtensions will tell.
+  if (early_writable_ && !psk_accepted_) early_writable_ = false;  // no PSK, no early data
+  if (!early_writable_) TLS13_TRY(install_write(*client_hs_));
   return state::client_wait_ee;
 }
 
@@ -208,6 +211,10 @@ result<state> connection_core::client_on_hello_retry(const handshake::server_hel
   }
   retried_ = true;
   info_.hello_retry = true;
+  if (early_writable_) {  // an HRR rejects 0-RTT (§4.2.10); ClientHello2 goes out unprotected
+    early_writable_ = false;
+    records_.clear_write_keys();
+  }
   // D.4: in compatibility mode the CCS goes right after the first flight's reply.
   if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
   client_hello_.clear();
@@ -232,7 +239,14 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
   }
   if (ee.has(extension_type::server_name) && !ee.get(extension_type::server_name).empty())
     return decode_errc::trailing_data;  // the acknowledgement is empty (RFC 6066 §3)
-  if (ee.has(extension_type::early_data)) return protocol_errc::unsupported_extension;  // not offered
+  if (ee.has(extension_type::early_data)) {
+    if (!early_writable_) return protocol_errc::unsupported_extension;  // not offered, or no longer possible
+    if (!ee.get(extension_type::early_data).empty()) return decode_errc::trailing_data;
+    info_.early_data_accepted = true;
+  } else if (early_writable_) {
+    early_writable_ = false;  // rejected: the application resends with write() after the handshake
+    TLS13_TRY(install_write(*client_hs_));
+  }
   // §4.2: responses to extensions we never send are unsupported_extension.
   for (auto t : {extension_type::max_fragment_length, extension_type::use_srtp, extension_type::heartbeat,
                  extension_type::client_certificate_type, extension_type::server_certificate_type})
@@ -281,6 +295,14 @@ result<state> connection_core::client_on_finished(bytes body) {
 }
 
 result<void> connection_core::client_send_second_flight() {
+  if (early_writable_) {  // accepted 0-RTT ends with EndOfEarlyData under the early key (§4.5)
+    early_writable_ = false;
+    std::vector<std::byte> eoed;
+    writer w(eoed);
+    TLS13_TRY(handshake::encode_end_of_early_data(w));
+    TLS13_TRY(send_handshake(eoed));
+    TLS13_TRY(install_write(*client_hs_));
+  }
   if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
   if (cert_requested_) {
     const auto& key = client_cfg_->client_certificate;

@@ -61,6 +61,10 @@ void connection::consume_app_data(std::size_t n) noexcept { core_->consume_app_d
 result<std::size_t> connection::write(bytes plaintext, output_sink& out) {
   return core_->write(plaintext, out);
 }
+bool connection::can_write_early() const noexcept { return core_->can_write_early(); }
+result<std::size_t> connection::write_early(bytes plaintext, output_sink& out) {
+  return core_->write_early(plaintext, out);
+}
 void connection::close(output_sink& out) { core_->close(out); }
 result<void> connection::key_update(output_sink& out, bool request_peer_update) {
   return core_->key_update(out, request_peer_update);

@@ -48,8 +48,8 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
   // so a driver may compact and grow its buffer between polls: only offsets are kept here.
   if (app_len_ != 0) {
     if (app_offset_ < app_len_)
-      return event{
-          events::app_data{in.bytes.subspan(in.consumed + app_start_ + app_offset_, app_len_ - app_offset_)}};
+      return event{events::app_data{
+          in.bytes.subspan(in.consumed + app_start_ + app_offset_, app_len_ - app_offset_), app_early_}};
     in.consumed += app_wire_size_;
     app_len_ = app_offset_ = app_start_ = app_wire_size_ = 0;
   }
@@ -69,7 +69,7 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
       records_.allow_plaintext_alerts(false);
       info_.version = handshake::tls13_version;
       // Whatever the handshake produced goes out with (or before) the done event.
-      return event{events::handshake_done{false}};
+      return event{events::handshake_done{info_.early_data_accepted}};
     }
     if (pending_flush_) {
       pending_flush_ = false;
@@ -94,18 +94,25 @@ result<std::optional<event>> connection_core::process_record(input_window& in) {
     return std::optional<event>(events::need_input{});
   }
   if (rec->type == content_type::application_data && !rec->payload.empty()) {
-    TLS13_TRY(check_application_data());
+    TLS13_TRY(check_application_data(rec->payload.size()));
+    app_early_ = state_ == state::server_wait_eoed;
     app_start_ = static_cast<std::size_t>(rec->payload.data() - window.data());
     app_len_ = rec->payload.size();
     app_offset_ = 0;
     app_wire_size_ = used;
-    return std::optional<event>(events::app_data{rec->payload});
+    return std::optional<event>(events::app_data{rec->payload, app_early_});
   }
   in.consumed += used;
   return on_plaintext(rec->type, rec->payload);
 }
 
-result<void> connection_core::check_application_data() {
+result<void> connection_core::check_application_data(std::size_t n) {
+  if (state_ == state::server_wait_eoed) {  // accepted 0-RTT data under the early key
+    if (records_.handshake_partial()) return protocol_errc::interleaved_content;
+    if (n > early_budget_) return protocol_errc::unexpected_message;  // over max_early_data (§4.2.10)
+    early_budget_ -= n;
+    return {};
+  }
   if (state_ != state::connected || peer_closed_) return protocol_errc::unexpected_message;
   if (records_.handshake_partial()) return protocol_errc::interleaved_content;
   key_updates_in_row_ = 0;
@@ -250,6 +257,8 @@ result<state> connection_core::dispatch(incoming kind, bytes message) {
     switch (kind) {
       case incoming::client_hello:
         return server_on_client_hello(message);
+      case incoming::end_of_early_data:
+        return server_on_end_of_early_data(body);
       case incoming::certificate:
         return server_on_certificate(body);
       case incoming::certificate_verify:
@@ -309,6 +318,11 @@ result<void> connection_core::derive_handshake_keys(bytes shared_secret) {
                             : keyschedule::early_secret::create(hash_);
   psk_.reset();  // §7.1: erase what has served
   TLS13_TRY_ASSIGN(auto early, std::move(made));
+  if (role_ == role::server && info_.early_data_accepted) {
+    TLS13_TRY_ASSIGN(auto ce, early.client_early_traffic(client_hello_hash_));
+    log_secret("CLIENT_EARLY_TRAFFIC_SECRET", ce);
+    client_early_.emplace(std::move(ce));
+  }
   TLS13_TRY_ASSIGN(auto hs, std::move(early).into_handshake_secret(shared_secret));
   TLS13_TRY_ASSIGN(const auto th, transcript_->current());
   TLS13_TRY_ASSIGN(auto c, hs.client_handshake_traffic(th));
@@ -439,6 +453,8 @@ void connection_core::fail(std::error_code ec) {
   our_shares_.clear();
   psk_.reset();
   offered_ticket_.reset();
+  client_early_.reset();
+  early_writable_ = false;
   records_.clear_keys();
   app_len_ = app_offset_ = 0;
 }
@@ -447,6 +463,21 @@ void connection_core::fail(std::error_code ec) {
 
 void connection_core::consume_app_data(std::size_t n) noexcept {
   app_offset_ += std::min(n, app_len_ - app_offset_);
+}
+
+result<std::size_t> connection_core::write_early(bytes plaintext, output_sink& out) {
+  if (!can_write_early()) return internal_errc::invalid_state;
+  const std::size_t n = std::min(plaintext.size(), early_budget_);
+  if (n == 0) return std::size_t{0};
+  auto r = records_.write(content_type::application_data, plaintext.first(n), out);
+  if (!r) {
+    out_ = &out;
+    fail(r.error());
+    out_ = nullptr;
+    return r.error();
+  }
+  early_budget_ -= n;
+  return n;
 }
 
 result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {

@@ -17,6 +17,7 @@
 #include "keyschedule/exporter.hpp"
 #include "keyschedule/key_schedule.hpp"
 #include "record/record_layer.hpp"
+#include "session/server_ticket.hpp"
 #include "tls13/config.hpp"
 #include "tls13/connection.hpp"
 #include "tls13/crypto_provider.hpp"
@@ -34,6 +35,8 @@ class connection_core {
   result<event> poll(input_window& in, output_sink& out);
   void consume_app_data(std::size_t n) noexcept;
   result<std::size_t> write(bytes plaintext, output_sink& out);
+  bool can_write_early() const noexcept { return early_writable_ && !error_; }
+  result<std::size_t> write_early(bytes plaintext, output_sink& out);
   void close(output_sink& out);
   result<void> key_update(output_sink& out, bool request_peer_update);
   bool is_handshaking() const noexcept { return state_ != handshake::state::connected; }
@@ -46,7 +49,7 @@ class connection_core {
   result<std::optional<event>> process_record(input_window& in);
   result<std::optional<event>> on_plaintext(content_type type, mut_bytes fragment);
   result<std::optional<event>> on_alert(bytes fragment);
-  result<void> check_application_data();
+  result<void> check_application_data(std::size_t n);
   result<std::optional<event>> on_handshake_message(bytes message);
   result<handshake::state> dispatch(handshake::incoming kind, bytes message);
   result<handshake::state> on_post_handshake(handshake::incoming kind, bytes body);
@@ -97,8 +100,14 @@ class connection_core {
   result<void> client_on_psk_selected(const handshake::server_hello& sh);
   result<void> client_store_ticket(bytes body);
   // After the suite is chosen and the transcript holds what precedes `message` (§4.2.11.2).
-  result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni);
+  result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni,
+                              std::string_view alpn);
   result<void> server_send_tickets();
+  result<void> client_start_early_data();  // after the ClientHello offering early_data went out
+  bool server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
+                                 std::uint32_t obfuscated_age, const session::ticket_contents& t,
+                                 std::string_view alpn) const;
+  result<handshake::state> server_on_end_of_early_data(bytes body);
 
   // ---- shared by both flows (peer_auth.cpp)
   result<handshake::certificate_msg> decode_peer_certificate(bytes body);
@@ -133,7 +142,13 @@ class connection_core {
   bool psk_in_hello_ = false;                     // client: the last ClientHello offered it
   std::uint16_t selected_psk_ = 0;                // server: the identity we took
   bool peer_offers_psk_dhe_ = false;              // server: tickets are worth sending
-  crypto::digest pre_message_hash_;  // transcript before the current CertificateVerify / Finished
+  // 0-RTT
+  bool early_offered_ = false;    // client: the ClientHello carried early_data
+  bool early_writable_ = false;   // client: our write key is the early key
+  std::size_t early_budget_ = 0;  // bytes of early data still allowed (client: to send; server: to take)
+  std::optional<keyschedule::traffic_secret> client_early_;
+  crypto::digest client_hello_hash_;  // server: Transcript-Hash(ClientHello), for the early key
+  crypto::digest pre_message_hash_;   // transcript before the current CertificateVerify / Finished
   cipher_suite suite_{};
   crypto::hash_alg hash_ = crypto::hash_alg::sha256;
 
@@ -164,6 +179,7 @@ class connection_core {
   // The application data record being delivered: its plaintext starts app_start_ bytes after
   // in.consumed, is app_len_ long, app_offset_ of it taken; app_wire_size_ is the whole record.
   std::size_t app_start_ = 0, app_len_ = 0, app_offset_ = 0, app_wire_size_ = 0;
+  bool app_early_ = false;  // the record being delivered is 0-RTT data
   bool handshake_done_reported_ = false;
   bool peer_closed_ = false;
   bool we_closed_ = false;

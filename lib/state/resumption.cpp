@@ -28,6 +28,12 @@ const ticket_key_ring& ticket_ring(const server_config& cfg) {
   return *process_ring;
 }
 
+const anti_replay_store& replay_store(const server_config& cfg) {
+  if (cfg.anti_replay) return *cfg.anti_replay;
+  static const std::shared_ptr<anti_replay_store> process_store = make_bloom_anti_replay();
+  return *process_store;
+}
+
 // Transcript-Hash of what came before plus the ClientHello truncated before its binders (§4.2.11.2).
 result<crypto::digest> binder_transcript(const crypto::transcript_hash* before, crypto::hash_alg h,
                                          bytes truncated) {
@@ -67,8 +73,18 @@ result<void> connection_core::client_add_psk(std::vector<std::byte>& ext) {
     offered_ticket_.reset();
     return {};
   }
-  const auto age =
-      std::chrono::duration_cast<std::chrono::milliseconds>(provider_->now() - offered_ticket_->received);
+  const auto& t = *offered_ticket_;
+  const auto& alpn = client_cfg_->alpn;
+  // 0-RTT only on the first ClientHello, when allowed, and with the ALPN the ticket was made for.
+  early_offered_ =
+      client_cfg_->enable_early_data && !retried_ && t.max_early_data > 0 &&
+      (t.alpn.empty() ? alpn.empty() : std::find(alpn.begin(), alpn.end(), t.alpn) != alpn.end());
+  if (early_offered_) {
+    writer e(ext);
+    TLS13_TRY(
+        handshake::add_extension(e, extension_type::early_data, [](writer&) { return result<void>{}; }));
+  }
+  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(provider_->now() - t.received);
   const auto age_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(age.count(), 0));
   writer w(ext);
   TLS13_TRY(handshake::add_extension(w, extension_type::pre_shared_key, [&](writer& b) -> result<void> {
@@ -96,6 +112,22 @@ result<void> connection_core::client_write_binder(std::vector<std::byte>& hello)
   TLS13_TRY_ASSIGN(const auto key, resumption_binder_key(h, offered_ticket_->psk));
   TLS13_TRY_ASSIGN(const auto binder, keyschedule::psk_binder(key, th));
   std::copy(binder.view().begin(), binder.view().end(), hello.end() - static_cast<std::ptrdiff_t>(n));
+  return {};
+}
+
+result<void> connection_core::client_start_early_data() {
+  const auto& t = *offered_ticket_;
+  const auto h = crypto::suite_hash(t.suite);
+  TLS13_TRY_ASSIGN(const auto ch_hash, crypto::hash(h, client_hello_));
+  TLS13_TRY_ASSIGN(const auto early, keyschedule::early_secret::from_psk(h, t.psk.view()));
+  TLS13_TRY_ASSIGN(auto key, early.client_early_traffic(ch_hash));
+  log_secret("CLIENT_EARLY_TRAFFIC_SECRET", key);
+  // D.4: in compatibility mode the CCS goes right after a ClientHello that carries early data.
+  if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+  suite_ = t.suite;  // early data is protected with the ticket's suite (§4.2.10)
+  TLS13_TRY(install_write(key));
+  early_writable_ = true;
+  early_budget_ = t.max_early_data;
   return {};
 }
 
@@ -145,7 +177,7 @@ result<void> connection_core::client_store_ticket(bytes body) {
 // ---------------------------------------------------------------- server
 
 result<void> connection_core::server_try_psk(const handshake::client_hello& ch, bytes message,
-                                             std::string_view sni) {
+                                             std::string_view sni, std::string_view alpn) {
   const auto& ext = ch.extensions;
   if (ext.has(extension_type::psk_key_exchange_modes)) {
     TLS13_TRY_ASSIGN(const bytes modes,
@@ -171,6 +203,12 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     TLS13_TRY_ASSIGN(const auto th, binder_transcript(&*transcript_, hash_, truncated));
     TLS13_TRY_ASSIGN(const auto key, resumption_binder_key(hash_, t->psk));
     TLS13_TRY(keyschedule::verify_psk_binder(key, th, offered.binders[i]));
+    // 0-RTT only with the first identity (§4.2.10).
+    if (i == 0 && server_early_data_allowed(ch, offered.binders[0],
+                                            offered.identities[0].obfuscated_ticket_age, *t, alpn)) {
+      info_.early_data_accepted = true;
+      early_budget_ = cfg.max_early_data;
+    }
     psk_.emplace(std::move(t->psk));
     psk_accepted_ = true;
     selected_psk_ = static_cast<std::uint16_t>(i);
@@ -180,6 +218,31 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     return {};
   }
   return {};
+}
+
+bool connection_core::server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
+                                                std::uint32_t obfuscated_age,
+                                                const session::ticket_contents& t,
+                                                std::string_view alpn) const {
+  const auto& cfg = *server_cfg_;
+  if (!ch.extensions.has(extension_type::early_data) || cfg.max_early_data == 0 || t.max_early_data == 0)
+    return false;
+  if (t.suite != suite_ || t.alpn != alpn) return false;  // the same suite and ALPN (§4.2.10)
+  // The client's view of the ticket age against ours (§8.3): far apart means an old replay.
+  const auto now = provider_->now();
+  const auto ours = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.issued).count();
+  const std::int64_t theirs = static_cast<std::uint32_t>(obfuscated_age - t.age_add);
+  if (std::abs(theirs - ours) > cfg.early_data_age_tolerance.count()) return false;
+  // Last, so that only ClientHellos we would otherwise accept are recorded.
+  return replay_store(cfg).check_and_insert(binder, now) == replay_verdict::fresh;
+}
+
+result<handshake::state> connection_core::server_on_end_of_early_data(bytes body) {
+  TLS13_TRY(handshake::decode_end_of_early_data(body));
+  // The client's next records are under its handshake key (§4.5); the early key is done.
+  TLS13_TRY(install_read(*client_hs_));
+  client_early_.reset();
+  return handshake::state::server_wait_finished;
 }
 
 result<void> connection_core::server_send_tickets() {
@@ -205,14 +268,23 @@ result<void> connection_core::server_send_tickets() {
     t.alpn = info_.alpn;
     t.peer_authenticated = info_.peer_authenticated;
     t.peer_chain = info_.peer_chain;
+    t.max_early_data = cfg.max_early_data;
     auto plain = session::encode_ticket(t);
     auto sealed = ring.seal(plain, now);
     secure_wipe(plain);
     TLS13_TRY(sealed);
     handshake::new_session_ticket m{lifetime, t.age_add, nonce, *sealed, {}};
+    std::vector<std::byte> ext;
+    if (cfg.max_early_data > 0) {  // early_data: max_early_data_size (§4.2.10)
+      writer e(ext);
+      TLS13_TRY(handshake::add_extension(e, extension_type::early_data, [&](writer& b) {
+        b.u32(cfg.max_early_data);
+        return result<void>{};
+      }));
+    }
     std::vector<std::byte> msg;
     writer w(msg);
-    TLS13_TRY(handshake::encode_new_session_ticket(w, m, {}));
+    TLS13_TRY(handshake::encode_new_session_ticket(w, m, ext));
     // Post-handshake: not part of any transcript; sealed with the next flush.
     hs_out_.insert(hs_out_.end(), msg.begin(), msg.end());
   }

@@ -109,6 +109,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (second) {
     // ClientHello2 must answer our HRR: the cookie, the same suite, a share for the asked group.
     if (!ch.extensions.has(extension_type::cookie)) return protocol_errc::illegal_parameter;
+    // §4.2.10: a ClientHello after HelloRetryRequest must not offer early data.
+    if (ch.extensions.has(extension_type::early_data)) return protocol_errc::illegal_parameter;
     TLS13_TRY_ASSIGN(const bytes cookie, handshake::decode_cookie(ch.extensions.get(extension_type::cookie)));
     TLS13_TRY_ASSIGN(const auto contents, handshake::open_cookie(cookie_key(*server_cfg_), cookie));
     if (contents.suite != c.suite || c.group.share == nullptr || c.group.group != contents.group)
@@ -130,9 +132,12 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     TLS13_TRY_ASSIGN(auto t, crypto::transcript_hash::create(hash_));
     transcript_.emplace(std::move(t));
   }
-  TLS13_TRY(server_try_psk(ch, message, c.sni));
+  TLS13_TRY(server_try_psk(ch, message, c.sni, c.alpn ? std::string_view(*c.alpn) : std::string_view{}));
   if (!psk_accepted_ && !c.key) return c.cert_error;
   TLS13_TRY(transcript_->update(message));
+  if (info_.early_data_accepted) {
+    TLS13_TRY_ASSIGN(client_hello_hash_, transcript_->current());
+  }
   chosen_key_ = c.key;
   chosen_scheme_ = c.scheme;
   info_.suite = c.suite;
@@ -173,11 +178,16 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (session_id_size_ != 0 && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
   TLS13_TRY(derive_handshake_keys(answer.shared_secret.view()));
   TLS13_TRY(install_write(*server_hs_));
-  TLS13_TRY(install_read(*client_hs_));
-  // We never accept 0-RTT yet: a client that sent early data has it skipped (§4.2.10).
-  if (ch.extensions.has(extension_type::early_data))
-    records_.skip_undecryptable(config().limit.max_skipped_early_data);
+  if (info_.early_data_accepted) {
+    TLS13_TRY(install_read(*client_early_));  // 0-RTT data, then EndOfEarlyData, come under it
+  } else {
+    TLS13_TRY(install_read(*client_hs_));
+    // Rejected 0-RTT: the client's early records are skipped until one decrypts (§4.2.10).
+    if (ch.extensions.has(extension_type::early_data))
+      records_.skip_undecryptable(config().limit.max_skipped_early_data);
+  }
   TLS13_TRY(server_send_flight(ch, message));
+  if (info_.early_data_accepted) return state::server_wait_eoed;
   // §4.3.2: no CertificateRequest when resuming; the ticket carries the client's identity.
   if (server_cfg_->client_authentication != client_auth::none && !psk_accepted_)
     return state::server_wait_cert;
@@ -243,6 +253,9 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
       return handshake::write_alpn_list(b, chosen);
     }));
   }
+  if (info_.early_data_accepted)
+    TLS13_TRY(
+        handshake::add_extension(w, extension_type::early_data, [](writer&) { return result<void>{}; }));
   apply_extension_hook(cfg, handshake_type::encrypted_extensions, ext);
   std::vector<std::byte> msg;
   writer mw(msg);
