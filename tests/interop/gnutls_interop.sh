@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop of the tls13 tool with GnuTLS (gnutls-serv / gnutls-cli), both directions: every
-# suite x group, HRR, ALPN, mTLS and an unknown-CA failure.
+# suite x group, HRR, ALPN, mTLS, and unknown-CA and expired-certificate failures.
 # usage: gnutls_interop.sh /path/to/tls13 /path/to/pki
 set -uo pipefail
 TOOL=$1
@@ -18,14 +18,16 @@ declare -A GT_SUITE=([TLS_AES_128_GCM_SHA256]=AES-128-GCM [TLS_AES_256_GCM_SHA38
                      [TLS_CHACHA20_POLY1305_SHA256]=CHACHA20-POLY1305)
 declare -A GT_GROUP=([X25519]=X25519 [P-256]=SECP256R1 [P-384]=SECP384R1)
 BASE="NORMAL:-VERS-ALL:+VERS-TLS1.3"
+# The servers' certificate; the expired-certificate cells swap in server-expired.pem (tests/vectors/pki/make.sh).
+CHAIN=$PKI/server-ecdsa-chain.pem KEY=$PKI/server-ecdsa-key.pem
 
 # ---- our client -> gnutls-serv --http
 client_cell() { # priority, extra gnutls-serv args (string), our client args...
   local prio=$1 sargs=$2; shift 2
   PORT=$((PORT + 1))
   rm -f "$WORK/s.out"
-  timeout 20 gnutls-serv --port $PORT --http --x509certfile "$PKI/server-ecdsa-chain.pem" \
-    --x509keyfile "$PKI/server-ecdsa-key.pem" --priority "$prio" $sargs >"$WORK/s.out" 2>&1 &
+  timeout 20 gnutls-serv --port $PORT --http --x509certfile "$CHAIN" --x509keyfile "$KEY" --priority "$prio" $sargs \
+    >"$WORK/s.out" 2>&1 &
   local spid=$!
   wait_ready "$WORK/s.out" "listening" || { bad "gnutls-serv did not start"; kill $spid; return; }
   printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 "$TOOL" client -connect 127.0.0.1:$PORT -servername localhost \
@@ -54,14 +56,22 @@ client_cell "$BASE" "--require-client-cert --x509cafile=$PKI/ca.pem" -cert "$PKI
 client_cell "$BASE" "" -CAfile "$PKI/other-ca.pem"
 [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "unknown_ca" "$WORK/c.err" && ok "our client rejects gnutls-serv's unknown CA" ||
   bad "unknown CA: $(tail -1 "$WORK/c.err")"
+# Expired (CA-signed, right name): we send certificate_expired; gnutls-serv logs the alert it got at -d 5.
+CHAIN=$PKI/server-expired.pem KEY=$PKI/server-expired-key.pem
+client_cell "$BASE" "-d 5"
+CHAIN=$PKI/server-ecdsa-chain.pem KEY=$PKI/server-ecdsa-key.pem
+[ "$(cat "$WORK/c.rc")" != 0 ] && [ "$(wc -l <"$WORK/c.err")" = 1 ] && grep -q "sent alert certificate_expired" "$WORK/c.err" &&
+  ok "our client rejects gnutls-serv's expired certificate (certificate_expired)" || bad "expired: $(tail -1 "$WORK/c.err")"
+grep -q "Alert\[2|45\] - Certificate is expired - was received" "$WORK/s.out" && ok "gnutls-serv saw certificate_expired" ||
+  bad "gnutls-serv did not report certificate_expired"
 
 # ---- gnutls-cli -> our server -www
 server_cell() { # priority, our server args (string), gnutls-cli args...
   local prio=$1 oargs=$2; shift 2
   PORT=$((PORT + 1))
   rm -f "$WORK/o.err"
-  timeout 20 "$TOOL" server -accept 127.0.0.1:$PORT -cert "$PKI/server-ecdsa-chain.pem" -key "$PKI/server-ecdsa-key.pem" \
-    -naccept 1 -www $oargs >"$WORK/o.out" 2>"$WORK/o.err" &
+  timeout 20 "$TOOL" server -accept 127.0.0.1:$PORT -cert "$CHAIN" -key "$KEY" -naccept 1 -www $oargs \
+    >"$WORK/o.out" 2>"$WORK/o.err" &
   local opid=$!
   wait_ready "$WORK/o.err" ACCEPT || { bad "our server did not start"; return; }
   (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 0.5) | timeout 10 gnutls-cli --port $PORT --x509cafile "$PKI/ca.pem" \
@@ -86,6 +96,15 @@ grep -q "ALPN: http/1.1" "$WORK/o.err" && ok "our server ALPN (gnutls-cli)" || b
 server_cell "$BASE" "-Verify 1 -CAfile $PKI/ca.pem" --x509certfile "$PKI/client.pem" --x509keyfile "$PKI/client-key.pem"
 grep -q "HTTP/1.0 200" "$WORK/gc.out" && grep -q "Verification: OK" "$WORK/o.err" && ok "our server mTLS (gnutls-cli)" ||
   bad "our server mTLS: $(tail -1 "$WORK/o.err")"
+
+# gnutls-cli verifies and refuses our expired certificate (it sends bad_certificate, GnuTLS's choice).
+CHAIN=$PKI/server-expired.pem KEY=$PKI/server-expired-key.pem
+server_cell "$BASE" ""
+CHAIN=$PKI/server-ecdsa-chain.pem KEY=$PKI/server-ecdsa-key.pem
+[ "$(cat "$WORK/gc.rc")" != 0 ] && grep -q "chain uses expired certificate" "$WORK/gc.out" &&
+  ok "gnutls-cli rejects our expired certificate (non-zero exit)" || bad "gnutls-cli expired: rc=$(cat "$WORK/gc.rc")"
+grep -q "received alert" "$WORK/o.err" && ok "our server saw gnutls-cli's alert ($(grep -o 'received alert [a-z_]*' "$WORK/o.err"))" ||
+  bad "our server expired: $(tail -1 "$WORK/o.err")"
 
 echo "gnutls interop: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop of the tls13 tool with `openssl s_server` / `s_client` (OpenSSL 3.0), both directions:
 # every suite x group, HRR, ALPN, mTLS, KeyUpdate, close_notify, a 64 MiB transfer checked by hash,
-# and failures (unknown CA, wrong name, no common group / suite) with the alert and exit codes.
+# and failures (unknown CA, wrong name, expired certificate, no common group / suite) with the alert and exit codes.
 # usage: openssl_interop.sh /path/to/tls13 /path/to/pki
 set -uo pipefail
 TOOL=$1
@@ -20,6 +20,8 @@ wait_ready() { for _ in $(seq 100); do grep -q ACCEPT "$1" 2>/dev/null && return
 
 SRV_CERT=(-cert "$PKI/server-ecdsa.pem" -cert_chain "$PKI/int.pem" -key "$PKI/server-ecdsa-key.pem")
 OUR_SRV=(-cert "$PKI/server-ecdsa-chain.pem" -key "$PKI/server-ecdsa-key.pem")
+# CA-signed, right names, expired (tests/vectors/pki/make.sh): swapped in for the expired-certificate cells.
+EXPIRED=(-cert "$PKI/server-expired.pem" -key "$PKI/server-expired-key.pem")
 declare -A OSSL_GROUP=([X25519]=X25519 [P-256]=P-256 [P-384]=P-384)
 
 # ---- our client -> openssl s_server
@@ -70,6 +72,14 @@ grep -qi "alert unknown ca\|unknown ca" "$WORK/s.out" && ok "s_server saw unknow
 client_cell wrong-name other -servername wrong.example.com
 if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "bad_certificate" "$WORK/c.err"; then ok "our client rejects wrong host name"
 else bad "our client wrong name: $(tail -1 "$WORK/c.err")"; fi
+
+saved=("${SRV_CERT[@]}") SRV_CERT=("${EXPIRED[@]}")
+client_cell expired none
+SRV_CERT=("${saved[@]}")
+if [ "$(cat "$WORK/c.rc")" != 0 ] && [ "$(wc -l <"$WORK/c.err")" = 1 ] && grep -q "sent alert certificate_expired" "$WORK/c.err"; then
+  ok "our client rejects an expired certificate (certificate_expired)"
+else bad "our client expired certificate: rc=$(cat "$WORK/c.rc") $(tail -1 "$WORK/c.err")"; fi
+grep -q "alert certificate expired" "$WORK/s.out" && ok "s_server saw certificate_expired" || bad "s_server did not report certificate_expired"
 
 nogroup=(-groups X25519)
 client_cell no-group nogroup -groups P-384
@@ -137,6 +147,16 @@ else bad "our server mTLS: $(tail -1 "$WORK/o.err")"; fi
 server_cell mtls-missing ours_mtls
 if grep -q "certificate_required" "$WORK/o.err"; then ok "our server: missing client cert -> certificate_required"
 else bad "our server missing client cert: $(tail -1 "$WORK/o.err")"; fi
+
+saved=("${OUR_SRV[@]}") OUR_SRV=("${EXPIRED[@]}")
+none=()
+server_cell expired none -verify_return_error
+OUR_SRV=("${saved[@]}")
+if [ "$(cat "$WORK/sc.rc")" != 0 ] && grep -q "Verify return code: 10 (certificate has expired)" "$WORK/sc.out"; then
+  ok "s_client rejects our expired certificate (verify code 10, non-zero exit)"
+else bad "s_client accepted our expired certificate: rc=$(cat "$WORK/sc.rc") $(grep -m1 'Verify return' "$WORK/sc.out")"; fi
+grep -q "received alert certificate_expired" "$WORK/o.err" && ok "our server saw certificate_expired" ||
+  bad "our server expired: $(tail -1 "$WORK/o.err")"
 
 # KeyUpdate: s_client's "K" command (update and request the peer's), then data both ways.
 next_port
