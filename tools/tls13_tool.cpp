@@ -27,7 +27,7 @@ namespace {
 
 using namespace tls13;
 
-[[noreturn]] void die(const std::string& what, std::error_code ec = {}) {
+std::string error_line(const std::string& what, std::error_code ec) {
   std::string line = "tls13: " + what;
   if (ec) {
     alert_description d{};
@@ -38,9 +38,16 @@ using namespace tls13;
       line += " (sent alert " + std::string(alert_name(to_alert(ec))) + ")";
     }
   }
-  std::cerr << line << "\n";
+  return line;
+}
+
+[[noreturn]] void die(const std::string& what, std::error_code ec = {}) {
+  std::cerr << error_line(what, ec) << "\n";
   std::exit(1);
 }
+
+// A connection failed: the server goes on with the next one, the client exits 1.
+struct session_failed {};
 
 bool send_all(int fd, bytes data) {
   while (!data.empty()) {
@@ -58,12 +65,33 @@ class session {
   session(int fd, connection conn, const tool::options& o) : fd_(fd), conn_(std::move(conn)), opt_(o) {}
 
   int run() {
+    try {
+      return run_session();
+    } catch (const session_failed&) {
+      return 1;
+    }
+  }
+
+ private:
+  int run_session() {
     if (!drive_until_handshake()) return 1;
     report();
     return opt_.www ? serve_www() : shuttle();
   }
 
- private:
+  // Reports the failure, lets the peer read our alert before the socket closes (a reset could
+  // destroy it while the peer's own flight is still unread), then abandons the connection.
+  [[noreturn]] void fail(const std::string& what, std::error_code ec = {}) {
+    std::cerr << error_line(what, ec) << "\n";
+    flush();
+    ::shutdown(fd_, SHUT_WR);
+    pollfd p{fd_, POLLIN, 0};
+    std::byte sink[4096];
+    for (int i = 0; i < 10 && ::poll(&p, 1, 50) > 0 && ::recv(fd_, sink, sizeof sink, 0) > 0; ++i) {
+    }
+    throw session_failed{};
+  }
+
   bool flush() {
     if (out_.size() == 0) return true;
     const bool ok = send_all(fd_, out_.data());
@@ -98,11 +126,11 @@ class session {
       }
       inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(in.consumed));
       if (std::holds_alternative<events::flush>(*ev)) {
-        if (!flush()) die("transport write failed");
+        if (!flush()) fail("transport write failed");
         continue;
       }
       if (std::holds_alternative<events::need_input>(*ev)) {
-        if (!flush()) die("transport write failed");
+        if (!flush()) fail("transport write failed");
         return ev;
       }
       return ev;
@@ -112,15 +140,33 @@ class session {
   bool drive_until_handshake() {
     for (;;) {
       auto ev = step();
-      if (!ev) die("handshake failed", ev.error());
+      if (!ev) fail("handshake failed", ev.error());
+      send_early_data();
       if (std::holds_alternative<events::handshake_done>(*ev)) return flush();
+      if (std::holds_alternative<events::app_data>(*ev)) {  // 0-RTT data, before the handshake ends
+        std::fwrite(pending_.data(), 1, pending_.size(), stdout);
+        std::fflush(stdout);
+      }
       if (std::holds_alternative<events::need_input>(*ev)) fill();
     }
+  }
+
+  // -early_data f: the file goes out as 0-RTT data as soon as the ClientHello allows it.
+  void send_early_data() {
+    if (early_sent_ || opt_.early_data_file.empty() || !conn_.can_write_early()) return;
+    std::ifstream f(opt_.early_data_file, std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto n = conn_.write_early(as_bytes(data.data(), data.size()), out_);
+    if (!n) fail("early data failed", n.error());
+    early_sent_ = true;
+    if (!flush()) fail("transport write failed");
   }
 
   void report() {
     const auto& i = conn_.info();
     if (opt_.quiet) return;
+    if (early_sent_ || i.early_data_accepted)
+      std::fprintf(stderr, "Early data: %s\n", i.early_data_accepted ? "accepted" : "rejected");
     std::fprintf(stderr,
                  "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: "
                  "%s\nHelloRetryRequest: %s\nResumed: %s\n",
@@ -139,7 +185,7 @@ class session {
   bool drain() {
     for (;;) {
       auto ev = step();
-      if (!ev) die("connection failed", ev.error());
+      if (!ev) fail("connection failed", ev.error());
       if (std::holds_alternative<events::app_data>(*ev)) {
         if (opt_.www) return on_request();
         std::fwrite(pending_.data(), 1, pending_.size(), stdout);
@@ -158,7 +204,7 @@ class session {
     for (;;) {
       pollfd fds[2] = {{fd_, POLLIN, 0}, {0, POLLIN, 0}};
       const int n = ::poll(fds, stdin_open ? 2 : 1, -1);
-      if (n < 0) die("poll failed");
+      if (n < 0) fail("poll failed");
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         if (!on_socket()) break;
       }
@@ -173,11 +219,11 @@ class session {
           continue;
         }
         if (opt_.keyupdate_on_K && r == 2 && buf[0] == 'K' && buf[1] == '\n') {
-          if (auto k = conn_.key_update(out_, true); !k) die("key update failed", k.error());
+          if (auto k = conn_.key_update(out_, true); !k) fail("key update failed", k.error());
         } else if (auto w = conn_.write(as_bytes(buf, static_cast<std::size_t>(r)), out_); !w) {
-          die("write failed", w.error());
+          fail("write failed", w.error());
         }
-        if (!flush()) die("transport write failed");
+        if (!flush()) fail("transport write failed");
       }
     }
     return finish(stdin_open);
@@ -200,7 +246,7 @@ class session {
     const std::string resp =
         "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\nConnection: close\r\n\r\n" + body;
-    if (auto w = conn_.write(as_bytes(resp.data(), resp.size()), out_); !w) die("write failed", w.error());
+    if (auto w = conn_.write(as_bytes(resp.data(), resp.size()), out_); !w) fail("write failed", w.error());
     conn_.close(out_);
     flush();
     return false;
@@ -210,7 +256,7 @@ class session {
     if (!drain()) return 0;
     for (;;) {
       pollfd fd{fd_, POLLIN, 0};
-      if (::poll(&fd, 1, -1) < 0) die("poll failed");
+      if (::poll(&fd, 1, -1) < 0) fail("poll failed");
       if (!on_socket()) break;
     }
     return 0;
@@ -223,6 +269,7 @@ class session {
   vector_sink out_;
   std::string pending_, request_;
   bool eof_ = false;
+  bool early_sent_ = false;
 };
 
 int connect_to(const std::string& host, const std::string& port) {
@@ -290,6 +337,7 @@ int run_client(const tool::options& o) {
   auto store = make_memory_ticket_store();
   cfg->ticket_store = store;
   if (!o.sess_in.empty()) load_session(o.sess_in, sni, *store);
+  cfg->enable_early_data = !o.early_data_file.empty();
   auto conn = connection::client(cfg, sni);
   if (!conn) die("bad configuration", conn.error());
   const int fd = connect_to(o.host, o.port);
@@ -309,6 +357,7 @@ int run_server(const tool::options& o) {
   if (o.num_tickets >= 0)
     cfg->tickets_after_full_handshake = cfg->tickets_after_resumption =
         static_cast<std::size_t>(o.num_tickets);
+  if (o.early_data) cfg->max_early_data = 16384;
   const int lfd = listen_on(o.host, o.port);
   std::fprintf(stderr, "ACCEPT\n");
   int rc = 0;
@@ -318,7 +367,7 @@ int run_server(const tool::options& o) {
     auto conn = connection::server(cfg);
     if (!conn) die("bad configuration", conn.error());
     session s(fd, std::move(*conn), o);
-    rc = s.run();
+    rc = s.run();  // a failed connection is reported; the server goes on accepting
     ::close(fd);
   }
   ::close(lfd);

@@ -23,6 +23,8 @@ struct options {
   mode role = mode::client;
   std::string host, port, servername, cafile, capath, cert, key, keylogfile;
   std::string sess_in, sess_out;  // client: resume from / save the newest ticket to (s_client names)
+  std::string early_data_file;    // client: send this file as 0-RTT data when resuming
+  bool early_data = false;        // server: accept 0-RTT data (up to 16384 bytes)
   std::vector<std::string> alpn;
   std::vector<tls13::named_group> groups;
   std::vector<tls13::cipher_suite> suites;
@@ -36,10 +38,10 @@ struct options {
 inline const char* usage =
     "usage: tls13 client -connect host:port [-servername name] [-CAfile f] [-CApath d] [-cert f -key f]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-keylogfile f] [-quiet] "
-    "[-noverify] [-sess_in f] [-sess_out f]\n"
+    "[-noverify] [-sess_in f] [-sess_out f] [-early_data f]\n"
     "       tls13 server -accept [host:]port -cert f -key f [-CAfile f -Verify depth | -verify depth]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-www] [-naccept n] [-keylogfile "
-    "f] [-num_tickets n]\n";
+    "f] [-num_tickets n] [-early_data]\n";
 
 inline std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -126,6 +128,8 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.www = true;
     else if (a == "-noverify")
       o.no_verify = true;
+    else if (a == "-early_data" && o.role == mode::server)
+      o.early_data = true;
     else if (!(v = next()))
       return std::nullopt;
     else if (a == "-connect" || a == "-accept") {
@@ -152,6 +156,8 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.sess_in = *v;
     else if (a == "-sess_out")
       o.sess_out = *v;
+    else if (a == "-early_data")
+      o.early_data_file = *v;
     else if (a == "-Verify" || a == "-verify") {
       o.verify_depth = std::atoi(v->c_str());
       o.verify_required = a == "-Verify";

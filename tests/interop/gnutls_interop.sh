@@ -106,5 +106,38 @@ CHAIN=$PKI/server-ecdsa-chain.pem KEY=$PKI/server-ecdsa-key.pem
 grep -q "received alert" "$WORK/o.err" && ok "our server saw gnutls-cli's alert ($(grep -o 'received alert [a-z_]*' "$WORK/o.err"))" ||
   bad "our server expired: $(tail -1 "$WORK/o.err")"
 
+# ---- resumption and 0-RTT, both directions
+printf 'early bytes\n' >"$WORK/early"
+PORT=$((PORT + 1))
+rm -f "$WORK/r.out"
+timeout 30 gnutls-serv --port $PORT --echo --x509certfile "$CHAIN" --x509keyfile "$KEY" --priority "$BASE" \
+  --earlydata --maxearlydata 16384 >"$WORK/r.out" 2>&1 &
+rpid=$!
+wait_ready "$WORK/r.out" "listening"
+ours=(-connect 127.0.0.1:$PORT -servername localhost -CAfile "$PKI/ca.pem")
+echo first | timeout 10 "$TOOL" client "${ours[@]}" -sess_out "$WORK/sess" >/dev/null 2>"$WORK/c1.err"
+echo second | timeout 10 "$TOOL" client "${ours[@]}" -sess_in "$WORK/sess" -sess_out "$WORK/sess2" >/dev/null 2>"$WORK/c2.err"
+echo third | timeout 10 "$TOOL" client "${ours[@]}" -sess_in "$WORK/sess2" -early_data "$WORK/early" >"$WORK/c3.out" 2>"$WORK/c3.err"
+kill $rpid 2>/dev/null
+wait $rpid 2>/dev/null
+grep -q "Resumed: yes" "$WORK/c2.err" && ok "our client resumes with gnutls-serv" || bad "our client resumption: $(tail -1 "$WORK/c2.err")"
+# (gnutls-serv --echo takes the early data but does not echo it: the acceptance is what can be seen.)
+grep -q "Resumed: yes" "$WORK/c3.err" && grep -q "Early data: accepted" "$WORK/c3.err" && grep -q "third" "$WORK/c3.out" &&
+  ok "our client 0-RTT accepted by gnutls-serv" || bad "our client 0-RTT: $(tail -2 "$WORK/c3.err")"
+
+PORT=$((PORT + 1))
+rm -f "$WORK/o.err"
+timeout 30 "$TOOL" server -accept 127.0.0.1:$PORT -cert "$CHAIN" -key "$KEY" -naccept 2 -early_data >"$WORK/o.out" \
+  2>"$WORK/o.err" < <(sleep 30) &
+rpid=$!
+wait_ready "$WORK/o.err" "ACCEPT"
+(echo later; sleep 0.5) | timeout 10 gnutls-cli 127.0.0.1 -p $PORT --x509cafile "$PKI/ca.pem" --sni-hostname localhost \
+  --priority "$BASE" -r --earlydata "$WORK/early" >"$WORK/gc.out" 2>&1
+wait $rpid 2>/dev/null
+grep -q "This is a resumed session" "$WORK/gc.out" && ok "gnutls-cli resumes with our server (-r)" ||
+  bad "gnutls-cli resumption: $(tail -1 "$WORK/o.err")"
+grep -q "Early data: accepted" "$WORK/o.err" && grep -q "early bytes" "$WORK/o.out" &&
+  ok "gnutls-cli 0-RTT accepted by our server" || bad "gnutls-cli 0-RTT: $(tail -1 "$WORK/o.err")"
+
 echo "gnutls interop: $pass passed, $fail failed"
 [ "$fail" = 0 ]
