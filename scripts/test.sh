@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the missing Debian packages, builds into build/ and runs the whole ctest suite.
-#   --sanitize  also build into build-asan/ with ASan + UBSan (TLS13_SANITIZE=ON) and run the suite there
+#   --sanitize  also build into build-asan/ with ASan + UBSan (TLS13_SANITIZE=ON) and run the suite there,
+#               and the shared-state tests under ThreadSanitizer in build-tsan/
 #   --fuzz      also build the libFuzzer targets with clang into build-fuzz/ and run each one (ctest label
 #               fuzz) on its seed corpus for TLS13_FUZZ_SECONDS seconds (default 30)
 # Environment: TLS13_JOBS (default: nproc), TLS13_CTEST_TIMEOUT (per test, default 600 s).
@@ -25,11 +26,12 @@ ensure_packages
 declare -a summary=() failures=()
 total_pass=0 total_fail=0 total_skip=0
 
-# run_suite NAME DIR: runs the ctest suite of DIR and records its summary line and counts.
+# run_suite NAME DIR [ctest args...]: runs the ctest suite of DIR and records its summary line and counts.
 run_suite() {
   local name=$1 dir=$2 rc=0
+  shift 2
   log "running the $name test suite ($dir)"
-  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$TLS13_JOBS" \
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$TLS13_JOBS" "$@" \
     --timeout "${TLS13_CTEST_TIMEOUT:-600}" 2>&1 | tee "$dir/ctest.log" || rc=$?
   local line all=0 failed=0 skipped
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$dir/ctest.log" | tail -n 1 || true)
@@ -65,6 +67,20 @@ if ((sanitize)); then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     run_suite asan+ubsan build-asan
+  fi
+fi
+
+# --- ThreadSanitizer: the state shared across threads (ticket store, ticket-key ring, anti-replay store),
+# hammered by the stress test and the concurrent replay tests. Only those targets are built here.
+if ((sanitize)); then
+  tsan_targets=(state_session_stress_test state_early_data_test state_resumption_test)
+  if configure_build build-tsan -DTLS13_TSAN=ON -DTLS13_BUILD_TESTS=ON -DTLS13_BUILD_BENCH=OFF -DTLS13_BUILD_ASIO=OFF \
+       -DTLS13_BUILD_TOOLS=OFF -DTLS13_BUILD_EXAMPLES=OFF -DTLS13_SANITIZE=OFF -DTLS13_FUZZ=OFF &&
+     cmake --build build-tsan -j "$TLS13_JOBS" --target "${tsan_targets[@]}"; then
+    TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+      run_suite tsan build-tsan -R '^(SessionStress|EarlyData|AntiReplay|Resumption|SessionTicket|TicketStore|TicketKeyRing)\.'
+  else
+    failures+=("configure/build of build-tsan/") total_fail=$((total_fail + 1))
   fi
 fi
 
