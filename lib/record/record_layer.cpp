@@ -103,12 +103,14 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   // legacy_record_version (window[1..2]) "MUST be ignored for all purposes" (RFC 8446 §5.1). For
   // protected records it is still authenticated: it is part of the AAD.
   auto& rd = impl_->read;
-  const bool protect = rd.aead.has_value() && type == content_type::application_data;
-  if (len > (protect || rd.aead ? max_ciphertext : max_plaintext)) return decode_errc::record_too_large;
+  auto& d = *impl_;
+  // Only application_data records can be protected (or be 0-RTT records we skip): up to 2^14+256.
+  // Everything sent in the clear - the compatibility CCS included - stays within 2^14 (§5.1, §5.2).
+  const bool maybe_protected = type == content_type::application_data && (rd.aead || d.skip_budget > 0);
+  if (len > (maybe_protected ? max_ciphertext : max_plaintext)) return decode_errc::record_too_large;
   if (window.size() < header_size + len) return std::optional<inbound>{};
   consumed = header_size + len;
   mut_bytes payload = window.subspan(header_size, len);
-  auto& d = *impl_;
   if (!rd.aead && type == content_type::application_data && d.skip_budget > 0 && d.skip_budget >= len) {
     d.skip_budget -= len;  // early data sent before a HelloRetryRequest reached the client
     return std::optional<inbound>(inbound{content_type::invalid, {}, true});

@@ -47,8 +47,13 @@ result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
   TLS13_TRY_ASSIGN(t.lifetime, r.u32());
   TLS13_TRY_ASSIGN(const auto hi, r.u32());
   TLS13_TRY_ASSIGN(const auto lo, r.u32());
-  t.issued = std::chrono::system_clock::time_point(
-      std::chrono::milliseconds(static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo)));
+  const std::uint64_t ms = (std::uint64_t{hi} << 32) | lo;
+  // Beyond what system_clock can hold (year 2262) is not a time we wrote.
+  constexpr auto max_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::duration::max())
+          .count();
+  if (ms > static_cast<std::uint64_t>(max_ms)) return decode_errc::bad_value;
+  t.issued = std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(const bytes sni, r.vec(1, 0, 255));
   t.server_name = text(sni);

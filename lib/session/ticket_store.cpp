@@ -56,8 +56,14 @@ result<session_ticket> session_ticket::parse(bytes data) {
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(const auto hi, r.u32());
   TLS13_TRY_ASSIGN(const auto lo, r.u32());
-  t.received = std::chrono::system_clock::time_point(
-      std::chrono::milliseconds(static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo)));
+  const std::uint64_t ms = (std::uint64_t{hi} << 32) | lo;
+  // Beyond what system_clock can hold (year 2262) is not a time we wrote.
+  constexpr auto max_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::duration::max())
+          .count();
+  if (ms > static_cast<std::uint64_t>(max_ms)) return decode_errc::bad_value;
+  t.received =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
   TLS13_TRY_ASSIGN(const bytes alpn, r.vec(1, 0, 255));
   t.alpn.assign(reinterpret_cast<const char*>(alpn.data()), alpn.size());
   TLS13_TRY_ASSIGN(const bytes ticket, r.vec(2, 1, 0xffff));

@@ -430,7 +430,7 @@ result<void> connection_core::send_alert(alert_description d) {
   // Closure alerts keep their traditional warning level (as RFC 8446's traces show); every error
   // alert is fatal (§6.2). Receivers ignore the level in TLS 1.3 (§6).
   const bool closure = d == alert_description::close_notify || d == alert_description::user_canceled;
-  const std::byte alert[] = {std::byte{closure ? 1 : 2}, static_cast<std::byte>(d)};
+  const std::byte alert[] = {static_cast<std::byte>(closure ? 1 : 2), static_cast<std::byte>(d)};
   return seal(content_type::alert, alert);
 }
 

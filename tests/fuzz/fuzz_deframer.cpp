@@ -235,11 +235,14 @@ event expect_protected(const byte_vec& inner) {
 }
 
 // RFC 8446 §5.1: the outcome of an unprotected record. Once keys are installed only the
-// compatibility CCS may come in the clear; its content (0x01, length 1, even its size: both
-// record_overflow and unexpected_message are correct for a huge CCS) is the connection's to check.
+// compatibility CCS may come in the clear; its content (0x01, length 1) is the connection's to
+// check, its size the record layer's: a TLSPlaintext over 2^14 is record_overflow. Only an
+// application_data record under keys is a TLSCiphertext (up to 2^14 + 256).
 event expect_plain(std::uint8_t type, const byte_vec& body, bool keyed) {
   if (type < 20 || type > 23) return failure(protocol_errc::unexpected_message);
-  if (body.size() > (keyed ? max_ciphertext : max_plaintext)) return failure(decode_errc::record_too_large);
+  const bool ciphertext = keyed && type == static_cast<std::uint8_t>(content_type::application_data);
+  if (body.size() > (ciphertext ? max_ciphertext : max_plaintext))
+    return failure(decode_errc::record_too_large);
   // Under keys an application_data record is a TLSCiphertext: arbitrary bytes fail the tag.
   if (keyed && type == static_cast<std::uint8_t>(content_type::application_data))
     return failure(protocol_errc::bad_record_mac);

@@ -138,11 +138,28 @@ TEST(RecordLayer, SizeLimits) {
   inner.push_back(std::byte{23});
   auto r2 = keyed_reader();
   EXPECT_EQ(read_error(r2, craft(inner)), make_error_code(decode_errc::record_too_large));
+  // Under keys a record in the clear (the compatibility CCS) is still a TLSPlaintext: 2^14 at most
+  // (found by fuzz_deframer: it used to get the ciphertext bound).
+  auto r_ccs = keyed_reader();
+  byte_vec big_ccs{std::byte{20}, std::byte{3}, std::byte{3}, std::byte{0x40}, std::byte{0x01}};
+  big_ccs.resize(5 + (1 << 14) + 1, std::byte{1});
+  EXPECT_EQ(read_error(r_ccs, big_ccs), make_error_code(decode_errc::record_too_large));
+  // A full-size 0-RTT record skipped before any key (after HelloRetryRequest) is a ciphertext.
+  record_layer skipping;
+  skipping.skip_undecryptable(1 << 16);
+  byte_vec early{std::byte{23}, std::byte{3}, std::byte{3}, std::byte{0x41}, std::byte{0x00}};  // 2^14 + 256
+  early.resize(5 + (1 << 14) + 256);
+  std::size_t used = 0;
+  auto skipped = skipping.read(early, used);
+  ASSERT_TRUE(skipped) << skipped.error().message();
+  ASSERT_TRUE(*skipped);
+  EXPECT_EQ((*skipped)->type, content_type::invalid);
+  EXPECT_EQ(used, early.size());
   // Exactly 2^14 of content is fine.
   byte_vec max_inner(1 << 14, std::byte{'a'});
   max_inner.push_back(std::byte{23});
-  auto r3 = keyed_reader();
-  EXPECT_EQ(read_error(r3, craft(max_inner)), std::error_code());
+  auto r4 = keyed_reader();
+  EXPECT_EQ(read_error(r4, craft(max_inner)), std::error_code());
 }
 
 TEST(RecordLayer, TypesVersionsAndTruncation) {
