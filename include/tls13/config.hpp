@@ -28,6 +28,7 @@ struct limits {
   std::size_t max_key_shares = 16;                 // in a ClientHello
   std::size_t max_empty_records = 32;              // consecutive empty application_data records
   std::size_t max_warning_alerts = 4;              // user_canceled and friends before closing
+  std::size_t max_ccs_records = 32;                // compatibility CCS records dropped in one handshake
   std::size_t max_key_updates_per_flight = 32;     // KeyUpdates received without app data in between
   std::size_t max_skipped_early_data = 64 * 1024;  // rejected 0-RTT bytes skipped (RFC 8446 §4.2.10)
 };
@@ -121,6 +122,8 @@ struct server_config : common_config {
   // Bloom filter per process). It arrives as events::app_data{early = true} before handshake_done.
   std::uint32_t max_early_data = 0;
   std::shared_ptr<const anti_replay_store> anti_replay;
+  // The anti-replay store must remember a ClientHello for tolerance + 1 s (validate() checks this
+  // for the default store, whose window is 20 s).
   std::chrono::milliseconds early_data_age_tolerance{10000};
 };
 

@@ -98,7 +98,9 @@ class anti_replay_store {
 // A sliding Bloom filter: two generations of `window` each, sized for `expected_per_window` ids at
 // `false_positive_rate`; an id is remembered for at least one window. Thread-safe, lock-striped.
 struct bloom_options {
-  std::chrono::seconds window{10};
+  // At least server_config::early_data_age_tolerance + 1 s: a ClientHello passes the age check that
+  // long, and must be remembered for all of it.
+  std::chrono::seconds window{20};
   std::size_t expected_per_window = 100000;
   double false_positive_rate = 1e-6;
 };

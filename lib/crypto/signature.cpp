@@ -138,7 +138,13 @@ bool pss_restriction(EVP_PKEY* k, signature_scheme& only) noexcept {
 
 bool scheme_fits(const key_facts& k, signature_scheme s) noexcept {
   const scheme_info* si = find_scheme(s);
-  return si != nullptr && si->key == k.kind && (k.only == signature_scheme{} || k.only == s);
+  if (si == nullptr || si->key != k.kind || (k.only != signature_scheme{} && k.only != s)) return false;
+  if (si->pad != sig_pad::pss || k.bits == 0) return true;
+  // EMSA-PSS with salt = hash length needs emLen >= 2 hLen + 2 (RFC 8017 §9.1.1): a 1024-bit key
+  // cannot do SHA-512.
+  const unsigned h = si->hash == sig_hash::sha512 ? 64 : si->hash == sig_hash::sha384 ? 48 : 32;
+  const unsigned em_len = (k.bits - 1 + 7) / 8;
+  return em_len >= 2 * h + 2;
 }
 
 bool scheme_signable(signature_scheme s) noexcept {

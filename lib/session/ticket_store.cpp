@@ -89,6 +89,13 @@ class memory_store final : public client_ticket_store {
     }
     it->second.last_use = ++clock_;
     auto& q = it->second.tickets;
+    // §4.6.1: nothing is kept past its lifetime (7 days at most): drop what had expired by the time
+    // this ticket arrived.
+    const auto arrived = ticket.received;
+    q.erase(
+        std::remove_if(q.begin(), q.end(),
+                       [&](const session_ticket& t) { return t.received <= arrived && expired(t, arrived); }),
+        q.end());
     q.push_back(std::move(ticket));
     while (q.size() > per_server_) q.pop_front();
   }

@@ -143,11 +143,16 @@ static result<void> check_server_hello_common(const handshake::server_hello& sh,
 
 result<state> connection_core::client_on_server_hello(const handshake::server_hello& sh, bytes message) {
   const auto offered = effective_suites(*client_cfg_);
+  // §4.1.4: the version the HelloRetryRequest selected must be kept (a TLS 1.2 answer now changes it).
+  if (retried_ && !sh.extensions.has(extension_type::supported_versions))
+    return protocol_errc::illegal_parameter;
   TLS13_TRY(check_server_hello_common(sh, bytes(session_id_.data(), session_id_size_), offered));
   const auto suite = static_cast<cipher_suite>(sh.cipher_suite);
   if (retried_ && suite != suite_) return protocol_errc::illegal_parameter;  // §4.1.4
   TLS13_TRY(client_on_psk_selected(sh));
-  if (!sh.extensions.has(extension_type::key_share)) return protocol_errc::missing_extension;
+  // We offer psk_dhe_ke only: a PSK answer without a key share breaks our modes (§4.2.11).
+  if (!sh.extensions.has(extension_type::key_share))
+    return psk_accepted_ ? protocol_errc::illegal_parameter : protocol_errc::missing_extension;
   TLS13_TRY_ASSIGN(const auto share,
                    handshake::decode_key_share_sh(sh.extensions.get(extension_type::key_share)));
   auto ours = std::find_if(our_shares_.begin(), our_shares_.end(), [&](const auto& k) {
@@ -175,11 +180,18 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   // way the server now expects to read (the compatibility CCS is written in plaintext anyway) -
   // unless 0-RTT may still be on: EncryptedExtensions will tell.
   if (early_writable_ && !psk_accepted_) early_writable_ = false;  // no PSK, no early data
-  if (!early_writable_) TLS13_TRY(install_write(*client_hs_));
+  if (!early_writable_) {
+    // D.4: in compatibility mode the CCS precedes our first encrypted record, whichever it is: the
+    // second flight, or an alert about the server's flight (middleboxes and peers expect it first).
+    if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+    TLS13_TRY(install_write(*client_hs_));
+  }
   return state::client_wait_ee;
 }
 
 result<state> connection_core::client_on_hello_retry(const handshake::server_hello& hrr, bytes message) {
+  // Nothing may follow the HRR before it has our second ClientHello (the flight ends here).
+  if (records_.handshake_partial()) return protocol_errc::unexpected_message;
   const auto offered = effective_suites(*client_cfg_);
   TLS13_TRY(check_server_hello_common(hrr, bytes(session_id_.data(), session_id_size_), offered));
   if (!hrr.extensions.has(extension_type::key_share) && !hrr.extensions.has(extension_type::cookie))
@@ -242,6 +254,8 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
   if (ee.has(extension_type::early_data)) {
     if (!early_writable_) return protocol_errc::unsupported_extension;  // not offered, or no longer possible
     if (!ee.get(extension_type::early_data).empty()) return decode_errc::trailing_data;
+    // Early data went out for the ticket's protocol: the server must have kept it (§4.2.10).
+    if (info_.alpn != early_alpn_) return protocol_errc::illegal_parameter;
     info_.early_data_accepted = true;
   } else if (early_writable_) {
     early_writable_ = false;  // rejected: the application resends with write() after the handshake
@@ -251,7 +265,8 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
   for (auto t : {extension_type::max_fragment_length, extension_type::use_srtp, extension_type::heartbeat,
                  extension_type::client_certificate_type, extension_type::server_certificate_type})
     if (ee.has(t)) return protocol_errc::unsupported_extension;
-  if (ee.has(extension_type::server_name) && info_.server_name.empty())
+  // An acknowledgement of SNI we did not send (no name, or an IP literal, RFC 6066 §3).
+  if (ee.has(extension_type::server_name) && (info_.server_name.empty() || is_ip_literal(info_.server_name)))
     return protocol_errc::unsupported_extension;
   if (ee.has(extension_type::record_size_limit)) {
     if (cfg.record_size_limit == 0) return protocol_errc::unsupported_extension;

@@ -22,6 +22,10 @@ result<void> validate(const server_config& c) {
   // RFC 8446 §4.6.1: ticket lifetimes never exceed 7 days.
   if (c.ticket_lifetime.count() <= 0 || c.ticket_lifetime > std::chrono::seconds(604800))
     return internal_errc::invalid_argument;
+  // The default anti-replay store remembers a ClientHello for 20 s (bloom_options::window); the age
+  // check lets one pass for the tolerance + 1 s.
+  if (c.max_early_data > 0 && !c.anti_replay && c.early_data_age_tolerance > std::chrono::seconds(19))
+    return internal_errc::invalid_argument;
   return {};
 }
 

@@ -127,11 +127,13 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
       return std::optional<event>{};  // skipped 0-RTT record
     case content_type::change_cipher_spec:
       // §5: a CCS of the single byte 0x01 received after the first ClientHello and before the peer's
-      // Finished is dropped, however many arrive (each costs the peer a record); never encrypted
+      // Finished is dropped (up to a bound); never encrypted
       // (record_layer checks), never before a ClientHello, never inside a fragmented message.
       if (state_ == state::connected || state_ == state::server_start || fragment.size() != 1 ||
           fragment[0] != std::byte{1} || records_.handshake_partial())
         return protocol_errc::unexpected_message;
+      // Dropped, but not without end: a peer cannot keep us busy with them (limits::max_ccs_records).
+      if (++ccs_records_ > config().limit.max_ccs_records) return protocol_errc::unexpected_message;
       return std::optional<event>{};
     case content_type::alert:
       // §5.1: nothing may come between the fragments of one handshake message.
@@ -306,8 +308,11 @@ result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
   TLS13_TRY_ASSIGN(auto next, std::move(*peer).next());
   peer.emplace(std::move(next));
   TLS13_TRY(install_read(*peer));
-  if (request == handshake::key_update_request::update_requested && !we_closed_)
+  // §4.6.3: one answer before our next application data, however many requests arrive meanwhile.
+  if (request == handshake::key_update_request::update_requested && !we_closed_ && !answered_key_update_) {
     TLS13_TRY(key_update(*out_, false));
+    answered_key_update_ = true;
+  }
   return state::connected;
 }
 
@@ -491,6 +496,7 @@ result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {
     fail(r.error());
     return r.error();
   }
+  answered_key_update_ = false;
   return plaintext.size();
 }
 

@@ -144,6 +144,7 @@ class connection_core {
   bool peer_offers_psk_dhe_ = false;              // server: tickets are worth sending
   // 0-RTT
   bool early_offered_ = false;    // client: the ClientHello carried early_data
+  std::string early_alpn_;        // client: the ALPN of the ticket the early data was sent under
   bool early_writable_ = false;   // client: our write key is the early key
   std::size_t early_budget_ = 0;  // bytes of early data still allowed (client: to send; server: to take)
   std::optional<keyschedule::traffic_secret> client_early_;
@@ -186,6 +187,8 @@ class connection_core {
   std::error_code error_;
   std::size_t empty_records_ = 0;
   std::size_t key_updates_in_row_ = 0;
+  bool answered_key_update_ = false;  // our KeyUpdate answer went out; no more until we send data
+  std::size_t ccs_records_ = 0;       // compatibility CCS records dropped (bounded)
   std::size_t warning_alerts_ = 0;
 
   session_info info_;

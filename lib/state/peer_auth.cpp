@@ -16,6 +16,9 @@ result<handshake::certificate_msg> connection_core::decode_peer_certificate(byte
   TLS13_TRY_ASSIGN(auto msg, handshake::decode_certificate(body, lim));
   // During the handshake the certificate_request_context is empty both ways (§4.4.2).
   if (!msg.context.empty()) return protocol_errc::illegal_parameter;
+  // §4.4.2: CertificateEntry extensions must answer ones we sent (status_request, SCT); we send none.
+  for (const auto& e : msg.entries)
+    if (e.extensions.count() != 0) return protocol_errc::unsupported_extension;
   return msg;
 }
 

@@ -19,7 +19,8 @@ using handshake::writer;
 namespace {
 
 constexpr std::uint8_t psk_dhe_ke = 1;
-constexpr std::size_t max_offered_psks = 8;
+constexpr std::size_t max_offered_psks = 32;           // decoded (binders checked for count and form)
+constexpr std::size_t max_tried_psks = 8;              // of which we try to open this many
 constexpr std::uint32_t max_ticket_lifetime = 604800;  // 7 days (§4.6.1)
 
 const ticket_key_ring& ticket_ring(const server_config& cfg) {
@@ -80,6 +81,7 @@ result<void> connection_core::client_add_psk(std::vector<std::byte>& ext) {
       client_cfg_->enable_early_data && !retried_ && t.max_early_data > 0 &&
       (t.alpn.empty() ? alpn.empty() : std::find(alpn.begin(), alpn.end(), t.alpn) != alpn.end());
   if (early_offered_) {
+    early_alpn_ = t.alpn;
     writer e(ext);
     TLS13_TRY(
         handshake::add_extension(e, extension_type::early_data, [](writer&) { return result<void>{}; }));
@@ -191,7 +193,7 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
   const auto& cfg = *server_cfg_;
   const auto& ring = ticket_ring(cfg);
   const auto now = provider_->now();
-  for (std::size_t i = 0; i < offered.identities.size(); ++i) {
+  for (std::size_t i = 0; i < std::min(offered.identities.size(), max_tried_psks); ++i) {
     auto plain = ring.open(offered.identities[i].identity);
     if (!plain) continue;
     auto t = session::decode_ticket(*plain, cfg.limit.max_chain_length);
@@ -228,11 +230,15 @@ bool connection_core::server_early_data_allowed(const handshake::client_hello& c
   if (!ch.extensions.has(extension_type::early_data) || cfg.max_early_data == 0 || t.max_early_data == 0)
     return false;
   if (t.suite != suite_ || t.alpn != alpn) return false;  // the same suite and ALPN (§4.2.10)
-  // The client's view of the ticket age against ours (§8.3): far apart means an old replay.
+  // The client's view of the ticket age against ours (§8.3). The client got the ticket after we
+  // issued it, so its age is at most ours (plus clock-rate slack) and at least ours minus the
+  // tolerance. One-sided, so one ClientHello passes for tolerance + slack at most: the anti-replay
+  // store must remember it that long (the default Bloom window is twice the default tolerance).
   const auto now = provider_->now();
   const auto ours = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.issued).count();
   const std::int64_t theirs = static_cast<std::uint32_t>(obfuscated_age - t.age_add);
-  if (std::abs(theirs - ours) > cfg.early_data_age_tolerance.count()) return false;
+  constexpr std::int64_t slack_ms = 1000;
+  if (theirs > ours + slack_ms || theirs < ours - cfg.early_data_age_tolerance.count()) return false;
   // Last, so that only ClientHellos we would otherwise accept are recorded.
   return replay_store(cfg).check_and_insert(binder, now) == replay_verdict::fresh;
 }

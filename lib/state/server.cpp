@@ -47,6 +47,13 @@ result<std::pair<std::shared_ptr<const certified_key>, signature_scheme>> select
   return policy_errc::no_common_signature_scheme;
 }
 
+// How much rejected 0-RTT to skip (§4.2.10: up to max_early_data_size): the configured bound, or
+// what our tickets allow plus per-record overhead (header, type, tag, some padding), if larger.
+std::size_t early_skip_budget(const server_config& cfg) {
+  const std::size_t records = cfg.max_early_data / 16384 + 1;
+  return std::max<std::size_t>(cfg.limit.max_skipped_early_data, cfg.max_early_data + records * 261);
+}
+
 result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provider,
                                 const handshake::client_hello& ch,
                                 std::vector<handshake::key_share_entry>& shares) {
@@ -55,6 +62,9 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   // §4.2.9: a PSK offer without psk_key_exchange_modes must be refused.
   if (ext.has(extension_type::pre_shared_key) && !ext.has(extension_type::psk_key_exchange_modes))
     return protocol_errc::missing_extension;
+  // early_data in a ClientHello has an empty body (§4.2.10).
+  if (ext.has(extension_type::early_data) && !ext.get(extension_type::early_data).empty())
+    return decode_errc::trailing_data;
   TLS13_TRY_ASSIGN(const auto versions,
                    handshake::decode_supported_versions_ch(ext.get(extension_type::supported_versions)));
   if (!versions.contains(handshake::tls13_version)) return policy_errc::unsupported_version;
@@ -120,9 +130,11 @@ result<state> connection_core::server_on_client_hello(bytes message) {
         ch.legacy_session_id.size() != session_id_size_)
       return protocol_errc::illegal_parameter;
   } else if (c.group.share == nullptr) {
+    // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
+    if (records_.handshake_partial()) return protocol_errc::unexpected_message;
     TLS13_TRY(server_send_hello_retry(ch, message, c.group.group, c.suite));
     if (ch.extensions.has(extension_type::early_data))
-      records_.skip_undecryptable(config().limit.max_skipped_early_data);
+      records_.skip_undecryptable(early_skip_budget(*server_cfg_));
     return state::server_wait_ch_retry;
   }
 
@@ -184,7 +196,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     TLS13_TRY(install_read(*client_hs_));
     // Rejected 0-RTT: the client's early records are skipped until one decrypts (§4.2.10).
     if (ch.extensions.has(extension_type::early_data))
-      records_.skip_undecryptable(config().limit.max_skipped_early_data);
+      records_.skip_undecryptable(early_skip_budget(*server_cfg_));
   }
   TLS13_TRY(server_send_flight(ch, message));
   if (info_.early_data_accepted) return state::server_wait_eoed;

@@ -242,6 +242,13 @@ result<public_key> certificate_public_key(bytes der, const key_policy& policy) {
     ERR_clear_error();
     return certificate_errc::bad_certificate;
   }
+  // §4.4.2.2: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
+  if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) != 0 &&
+      (X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE) == 0) {
+    X509_free(x);
+    ERR_clear_error();
+    return certificate_errc::bad_key_usage;
+  }
   EVP_PKEY* k = X509_get0_pubkey(x);
   auto out = k == nullptr ? result<public_key>(certificate_errc::bad_certificate)
                           : public_key::from_native(k, policy);

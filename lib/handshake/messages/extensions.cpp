@@ -1,5 +1,8 @@
 #include "handshake/messages/extensions.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace tls13::handshake {
 namespace {
 
@@ -64,6 +67,9 @@ result<extension_block> parse_extensions(bytes block, message_kind where, std::s
   extension_block out;
   reader r(block);
   bool psk_seen = false;
+  // §4.2: no two extensions of one type, unknown ones included.
+  std::array<std::uint16_t, 256> unknown{};
+  std::size_t unknown_count = 0;
   while (!r.empty()) {
     if (psk_seen) return protocol_errc::illegal_parameter;  // pre_shared_key must be last (§4.2.11)
     TLS13_TRY_ASSIGN(const std::uint16_t type, r.u16());
@@ -73,6 +79,10 @@ result<extension_block> parse_extensions(bytes block, message_kind where, std::s
     if (i < 0) {
       if ((unknown_ignored_in & static_cast<std::uint8_t>(where)) == 0)
         return protocol_errc::unsupported_extension;
+      const auto seen = unknown.begin() + static_cast<std::ptrdiff_t>(unknown_count);
+      if (std::find(unknown.begin(), seen, type) != seen) return decode_errc::duplicate_extension;
+      if (unknown_count == unknown.size()) return decode_errc::too_many_items;
+      unknown[unknown_count++] = type;
       continue;  // unknown extensions (and GREASE, RFC 8701) are ignored here
     }
     const auto bit = std::uint32_t{1} << i;
