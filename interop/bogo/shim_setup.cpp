@@ -1,0 +1,192 @@
+// test_config -> client_config / server_config.
+#include "shim_setup.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "shim_errors.hpp"
+#include "tls13/keys.hpp"
+
+namespace bogo {
+namespace {
+
+using namespace tls13;
+
+// BoringSSL accepts RSA keys of any size; the runner's test keys include 1024-bit RSA.
+constexpr key_policy test_key_policy{1024, 8192};
+
+// BoringSSL's TLS 1.3 ticket lifetime (SSL_DEFAULT_SESSION_PSK_DHE_TIMEOUT, two days).
+constexpr std::chrono::seconds boringssl_ticket_lifetime{2 * 24 * 3600};
+
+[[noreturn]] void setup_failed(const std::string& what, std::error_code ec) {
+  std::fprintf(stderr, "shim setup: %s: %s\n", what.c_str(), describe_error(ec).c_str());
+  std::exit(1);
+}
+
+// Restricts a key to the -signing-prefs order (SSL_set_signing_algorithm_prefs).
+class preferring_key final : public signing_key {
+ public:
+  preferring_key(std::shared_ptr<const private_key> key, std::vector<signature_scheme> prefs)
+      : key_(std::move(key)), prefs_(std::move(prefs)) {}
+  // The core reads schemes() strongest-last and reverses it; hand it the preference order reversed.
+  std::vector<signature_scheme> schemes() const override {
+    std::vector<signature_scheme> out;
+    for (auto s : prefs_)
+      if (key_->can_sign(s)) out.push_back(s);
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+  result<std::vector<std::byte>> sign(signature_scheme s, bytes message) const override {
+    return key_->sign(s, message);
+  }
+
+ private:
+  std::shared_ptr<const private_key> key_;
+  std::vector<signature_scheme> prefs_;
+};
+
+std::shared_ptr<const certified_key> load_credential(const test_config& c) {
+  if (c.cert_file.empty() && c.key_file.empty()) return nullptr;
+  if (c.cert_file.empty() || c.key_file.empty()) unimplemented("a certificate without a key or the reverse");
+  auto chain = load_certificate_chain_file(c.cert_file);
+  if (!chain) setup_failed("cannot load " + c.cert_file, chain.error());
+  auto key = private_key::from_pem_file(c.key_file, test_key_policy);
+  if (!key) unimplemented("private key " + c.key_file + " (" + key.error().message() + ")");
+  auto ck = std::make_shared<certified_key>();
+  ck->chain = std::move(*chain);
+  auto shared = std::make_shared<const private_key>(std::move(*key));
+  if (c.signing_prefs.empty()) {
+    ck->key = shared;
+  } else {
+    std::vector<signature_scheme> prefs;
+    for (int v : c.signing_prefs) prefs.push_back(static_cast<signature_scheme>(v));
+    ck->key = std::make_shared<preferring_key>(shared, std::move(prefs));
+  }
+  return ck;
+}
+
+std::vector<named_group> groups_from(const test_config& c, const crypto_provider& provider) {
+  std::vector<named_group> out;
+  for (int v : c.curves) {
+    const auto g = static_cast<named_group>(v);
+    if (!provider.supports(g)) unimplemented("group " + std::to_string(v));
+    out.push_back(g);
+  }
+  return out;
+}
+
+std::vector<std::byte> from_hex(std::string_view hex) {
+  std::vector<std::byte> out;
+  auto nibble = [](char ch) { return ch <= '9' ? ch - '0' : ch - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::byte>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  return out;
+}
+
+// SSL_get_traffic_secrets through the public key-log callback: "LABEL <client_random> <secret>".
+void capture_traffic_secrets(common_config& cfg, const std::shared_ptr<traffic_secrets>& out) {
+  cfg.key_log = [out](std::string_view line) {
+    const auto last_space = line.rfind(' ');
+    if (last_space == std::string_view::npos) return;
+    const auto secret = from_hex(line.substr(last_space + 1));
+    if (line.starts_with("CLIENT_TRAFFIC_SECRET_0 ")) out->client = secret;
+    if (line.starts_with("SERVER_TRAFFIC_SECRET_0 ")) out->server = secret;
+  };
+}
+
+// Everything both roles set the same way.
+void apply_common(const test_config& c, shim_state& state, common_config& cfg, connection_setup& s) {
+  cfg.provider = state.clock;
+  cfg.groups = groups_from(c, *state.clock);
+  for (int v : c.verify_prefs) cfg.signature_schemes.push_back(static_cast<signature_scheme>(v));
+  cfg.peer_key_policy = test_key_policy;
+  // BoringSSL bounds a Certificate message by its size (max_cert_list) only, not by the number of
+  // certificates: our count limit is raised so that the size limit decides, as there.
+  cfg.limit.max_chain_length = 100;
+  if (c.max_cert_list > 0) cfg.limit.max_handshake_message = static_cast<std::size_t>(c.max_cert_list);
+  // BoringSSL skips at most 16 KiB of rejected 0-RTT data (kMaxEarlyDataSkipped).
+  cfg.limit.max_skipped_early_data = 16384;
+  // SSL_VERIFY_PEER comes from -verify-peer or -require-any-client-certificate; without it a
+  // failing verify callback is recorded but does not stop the handshake.
+  const bool enforce = c.verify_peer || c.require_any_client_certificate;
+  s.verifier = std::make_shared<shim_verifier>(c.verify_fail, enforce, c.use_custom_verify_callback);
+  cfg.verifier = s.verifier;
+  if (c.export_traffic_secrets) {
+    s.secrets = std::make_shared<traffic_secrets>();
+    capture_traffic_secrets(cfg, s.secrets);
+  }
+}
+
+connection_setup make_client(const test_config& c, shim_state& state) {
+  auto cfg = std::make_shared<client_config>();
+  connection_setup s;
+  apply_common(c, state, *cfg, s);
+  cfg->verify_peer = true;  // the shim's verifier decides, as BoringSSL's verify callback does
+  if (!c.advertise_alpn.empty() && !parse_alpn_list(c.advertise_alpn, cfg->alpn))
+    unimplemented("malformed -advertise-alpn list");
+  cfg->client_certificate = load_credential(c);
+  if (!c.no_ticket) cfg->ticket_store = state.tickets;
+  // Without -host-name the client connects by address: the name is an IP literal, which keeps SNI
+  // out of the ClientHello (RFC 6066 §3) and still names the server for the ticket store.
+  s.server_name = !c.host_name.empty() ? c.host_name : (c.ipv6 ? "::1" : "127.0.0.1");
+  s.client = std::move(cfg);
+  return s;
+}
+
+connection_setup make_server(const test_config& c, shim_state& state) {
+  auto cfg = std::make_shared<server_config>();
+  connection_setup s;
+  apply_common(c, state, *cfg, s);
+  auto cred = load_credential(c);
+  if (!cred) unimplemented("a server without a certificate");
+  cfg->certificates.push_back(std::move(cred));
+  if (c.require_any_client_certificate)
+    cfg->client_authentication = client_auth::required;
+  else if (c.verify_peer)
+    cfg->client_authentication = client_auth::optional;
+  if (c.reject_alpn) {
+    // The select callback refuses every offer: a protocol no client can have offered.
+    cfg->alpn = {"\xff bogo shim: reject every ALPN offer"};
+  } else if (!c.select_alpn.empty() && !c.decline_alpn) {
+    cfg->alpn = {c.select_alpn};
+  }
+  cfg->ticket_lifetime = boringssl_ticket_lifetime;
+  if (c.no_ticket) {
+    // SSL_OP_NO_TICKET: no tickets issued and none accepted, so no ticket keys either.
+    cfg->ticket_keys = tls13::ticket_key_ring::create();
+    cfg->tickets_after_full_handshake = cfg->tickets_after_resumption = 0;
+  } else {
+    cfg->ticket_keys = state.ticket_keys;
+  }
+  s.server = std::move(cfg);
+  return s;
+}
+
+}  // namespace
+
+result<void> shim_verifier::verify(const verify_request&) const {
+  called_ = true;
+  if (!fail_ || !enforce_) return {};
+  rejected_ = true;
+  // BoringSSL's legacy verify callback fails with handshake_failure; the custom callback
+  // (SSL_set_custom_verify) with certificate_unknown.
+  if (custom_) return certificate_errc::unknown;
+  return policy_errc::handshake_failure;
+}
+
+bool parse_alpn_list(const std::string& wire, std::vector<std::string>& out) {
+  for (std::size_t at = 0; at < wire.size();) {
+    const std::size_t n = static_cast<unsigned char>(wire[at]);
+    if (n == 0 || at + 1 + n > wire.size()) return false;
+    out.push_back(wire.substr(at + 1, n));
+    at += 1 + n;
+  }
+  return true;
+}
+
+connection_setup make_setup(const test_config& c, shim_state& state) {
+  return c.is_server ? make_server(c, state) : make_client(c, state);
+}
+
+}  // namespace bogo
