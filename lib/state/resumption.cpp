@@ -262,7 +262,8 @@ result<void> connection_core::server_send_tickets() {
       static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));
   for (std::size_t i = 0; i < n; ++i) {
     session::ticket_contents t;
-    const std::byte nonce[1] = {static_cast<std::byte>(i)};
+    // A counter, unique per ticket of this connection (§4.6.1); two octets, as NSS and RFC 8448 use.
+    const std::byte nonce[2] = {static_cast<std::byte>(i >> 8), static_cast<std::byte>(i)};
     TLS13_TRY_ASSIGN(t.psk, resumption_->resumption_psk(nonce));
     std::array<std::byte, 4> add{};
     TLS13_TRY(provider_->random(add));

@@ -11,8 +11,9 @@
 //   also sends renegotiation_info and session_ticket, and lists FFDHE groups,
 //   secp521r1 and SHA-1/SHA-224/DSA schemes; its server lists the same groups in EncryptedExtensions.
 //   Every other extension, and the order of all of them, is the engine's own, checked below.
-// Not compared: the server's NewSessionTicket (its ticket is the trace server's own sealed blob), and
-// so the sequence numbers of the server's later records; the client still reads them from the trace.
+// - the ticket inside the server's NewSessionTicket, through a ticket_key_ring: it is the trace
+//   server's own sealed blob. Lifetime, age_add (from the provider), nonce and the early_data
+//   extension are the engine's, and so is every record after it.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -104,12 +105,31 @@ class trace_signer final : public signing_key {
   byte_vec cert_, sig_;
 };
 
+// Seals every ticket into the trace's ticket (the trace server's own opaque blob); opens none.
+class trace_ring final : public ticket_key_ring {
+ public:
+  explicit trace_ring(byte_vec ticket) : ticket_(std::move(ticket)) {}
+  result<std::vector<std::byte>> seal(bytes, std::chrono::system_clock::time_point) const override {
+    return std::vector<std::byte>(ticket_.begin(), ticket_.end());
+  }
+  std::optional<std::vector<std::byte>> open(bytes) const override { return std::nullopt; }
+  void rotate(std::chrono::system_clock::time_point) const override {}
+  std::vector<std::byte> export_keys() const override { return {}; }
+  result<void> import_keys(bytes, std::chrono::system_clock::time_point) const override {
+    return internal_errc::invalid_argument;
+  }
+
+ private:
+  byte_vec ticket_;
+};
+
 struct trace_values {
   byte_vec ch = trace("client", "construct a ClientHello", "ClientHello");
   byte_vec sh = trace("server", "construct a ServerHello", "ServerHello");
   byte_vec ee = trace("server", "construct an EncryptedExtensions", "EncryptedExtensions");
   byte_vec cert_msg = trace("server", "construct a Certificate", "Certificate");
   byte_vec cv = trace("server", "construct a CertificateVerify", "CertificateVerify");
+  byte_vec nst = trace("server", "construct a NewSessionTicket", "NewSessionTicket");
   byte_vec client_hello_record = trace("client", "send handshake record", "complete record", 0);
   byte_vec client_finished_record = trace("client", "send handshake record", "complete record", 1);
   byte_vec server_hello_record = trace("server", "send handshake record", "complete record", 0);
@@ -246,13 +266,18 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   key->key = signer;
   auto cfg = std::make_shared<server_config>();
   cfg->certificates = {key};
-  cfg->provider =
-      std::make_shared<trace_provider>(std::deque<byte_vec>{slice(t.sh, sh_random_at, 32)},
-                                       trace("server", "create an ephemeral x25519", "private key"));
+  // Randomness: the ServerHello random, then the ticket's age_add.
+  cfg->provider = std::make_shared<trace_provider>(
+      std::deque<byte_vec>{slice(t.sh, sh_random_at, 32), slice(t.nst, 8, 4)},
+      trace("server", "create an ephemeral x25519", "private key"));
   cfg->record_size_limit = 0x4001;
-  // The trace's ticket is NSS's own sealed blob (and its nonce two octets): no server reproduces
-  // it, so this run issues none, and the server's later records are not compared (see top).
-  cfg->tickets_after_full_handshake = 0;
+  // One ticket, 30 s, early data up to 1024 octets, its age_add from the provider, its sealed blob
+  // from the ring (the trace's server is NSS: its ticket format is its own).
+  cfg->tickets_after_full_handshake = 1;
+  cfg->ticket_lifetime = std::chrono::seconds(30);
+  cfg->max_early_data = 1024;
+  // NewSessionTicket: type(1) len(3) lifetime(4) age_add(4) nonce(1+2) ticket(2+178) extensions(2+8).
+  cfg->ticket_keys = std::make_shared<trace_ring>(slice(t.nst, 17, t.nst.size() - 17 - 10));
   std::vector<std::uint16_t> ee_ours;
   cfg->extension_hook_for_testing = [&](handshake_type m, std::vector<raw_extension>& ext) {
     if (m != handshake_type::encrypted_extensions) return;  // ServerHello: entirely ours
@@ -281,10 +306,15 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   feed(server, t.client_data_record);
   ASSERT_TRUE(server.pump()) << server.error.message();
   EXPECT_TRUE(server.done);
+  EXPECT_EQ(hex(take_output(server)), hex(t.ticket_record));
   EXPECT_EQ(server.received, text(t.payload));
+  ASSERT_TRUE(server.conn->write(view(t.payload), server.out));
+  EXPECT_EQ(hex(take_output(server)), hex(t.server_data_record));
   feed(server, t.client_alert_record);
   ASSERT_TRUE(server.pump()) << server.error.message();
   EXPECT_TRUE(server.peer_closed);
+  server.conn->close(server.out);
+  EXPECT_EQ(hex(take_output(server)), hex(t.server_alert_record));
 }
 
 // The injected signer is what keeps the CertificateVerify input honest: a content that differs in
