@@ -7,7 +7,10 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace tls13 {
@@ -33,6 +36,51 @@ x509_ptr parse_der(bytes der) {
     return nullptr;
   }
   return x509_ptr(x);
+}
+
+// Peers present the same certificates handshake after handshake, and d2i_X509 is expensive in
+// OpenSSL 3 (its public-key decoder search dominated a client handshake's profile). Parsed
+// certificates are kept, by their exact DER, in a small process-wide table; callers get their own
+// reference (X509 objects are safe to share read-only across threads).
+class parsed_cache {
+ public:
+  x509_ptr get(bytes der) {
+    const std::uint64_t h = fnv1a(der);
+    {
+      std::lock_guard lock(mu_);
+      for (auto& e : entries_)
+        if (e.x != nullptr && e.hash == h && e.der.size() == der.size() &&
+            std::equal(der.begin(), der.end(), e.der.begin()) && X509_up_ref(e.x) == 1)
+          return x509_ptr(e.x);
+    }
+    x509_ptr x = parse_der(der);
+    if (!x || X509_up_ref(x.get()) != 1) return x;
+    std::lock_guard lock(mu_);
+    auto& slot = entries_[next_++ % entries_.size()];
+    X509_free(slot.x);
+    slot = entry{h, std::vector<std::byte>(der.begin(), der.end()), x.get()};
+    return x;
+  }
+
+ private:
+  struct entry {
+    std::uint64_t hash = 0;
+    std::vector<std::byte> der;
+    X509* x = nullptr;
+  };
+  static std::uint64_t fnv1a(bytes b) noexcept {
+    std::uint64_t h = 1469598103934665603ull;
+    for (auto c : b) h = (h ^ std::to_integer<std::uint64_t>(c)) * 1099511628211ull;
+    return h;
+  }
+  std::mutex mu_;
+  std::array<entry, 64> entries_{};
+  std::size_t next_ = 0;
+};
+
+x509_ptr parse_der_cached(bytes der) {
+  static parsed_cache* cache = new parsed_cache();  // never destroyed: used until process exit
+  return cache->get(der);
 }
 
 result<std::string> read_file(const std::string& path) {
@@ -130,13 +178,13 @@ result<void> default_verifier::configure(X509_STORE_CTX* ctx, const verify_reque
 
 result<void> default_verifier::verify(const verify_request& req) const {
   if (req.chain == nullptr || req.chain->empty()) return certificate_errc::certificate_required;
-  x509_ptr leaf = parse_der((*req.chain)[0]);
+  x509_ptr leaf = parse_der_cached((*req.chain)[0]);
   if (!leaf) return certificate_errc::bad_certificate;
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   result<void> out;
   for (std::size_t i = 1; i < req.chain->size() && out; ++i) {
-    X509* c = parse_der((*req.chain)[i]).release();
+    X509* c = parse_der_cached((*req.chain)[i]).release();
     if (c == nullptr || sk_X509_push(untrusted, c) == 0) {
       X509_free(c);
       out = certificate_errc::bad_certificate;
@@ -235,24 +283,20 @@ std::shared_ptr<const certificate_verifier> make_default_verifier(std::shared_pt
 namespace tls13::x509 {
 
 result<public_key> certificate_public_key(bytes der, const key_policy& policy) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (x == nullptr || p != reinterpret_cast<const unsigned char*>(der.data() + der.size())) {
-    X509_free(x);
+  x509_ptr x = parse_der_cached(der);
+  if (!x) {
     ERR_clear_error();
     return certificate_errc::bad_certificate;
   }
   // §4.4.2.2: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
-  if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) != 0 &&
-      (X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE) == 0) {
-    X509_free(x);
+  if ((X509_get_extension_flags(x.get()) & EXFLAG_KUSAGE) != 0 &&
+      (X509_get_key_usage(x.get()) & KU_DIGITAL_SIGNATURE) == 0) {
     ERR_clear_error();
     return certificate_errc::bad_key_usage;
   }
-  EVP_PKEY* k = X509_get0_pubkey(x);
+  EVP_PKEY* k = X509_get0_pubkey(x.get());
   auto out = k == nullptr ? result<public_key>(certificate_errc::bad_certificate)
                           : public_key::from_native(k, policy);
-  X509_free(x);
   ERR_clear_error();
   return out;
 }
