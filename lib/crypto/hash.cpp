@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 
 #include "crypto/evp_fetch.hpp"
+#include "crypto/hkdf.hpp"
 #include "tls13/errors.hpp"
 
 namespace tls13::crypto {
@@ -98,25 +99,9 @@ result<transcript_hash> transcript_hash::clone() const noexcept {
 }
 
 result<digest> hmac(hash_alg h, bytes key, bytes data) noexcept {
-  EVP_MAC* mac = detail::fetched_hmac();
-  if (mac == nullptr) return internal_errc::crypto_failure;
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
-  if (ctx == nullptr) return internal_errc::crypto_failure;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(detail::md_name(h)), 0),
-      OSSL_PARAM_construct_end()};
   digest d;
-  std::size_t len = 0;
-  // EVP_MAC_init rejects a NULL key even when its length is 0; HMAC with an empty key is legal.
-  static const unsigned char empty_key[1] = {0};
-  const auto* k = key.empty() ? empty_key : reinterpret_cast<const unsigned char*>(key.data());
-  const bool ok =
-      EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
-      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(d.data.data()), &len, d.data.size()) == 1;
-  EVP_MAC_CTX_free(ctx);
-  if (!ok) return internal_errc::crypto_failure;
-  d.size = len;
+  if (!detail::hmac3(h, key, data, {}, {}, d.data.data())) return internal_errc::crypto_failure;
+  d.size = hash_size(h);
   return d;
 }
 
