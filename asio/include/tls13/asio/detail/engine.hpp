@@ -8,6 +8,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -37,17 +38,31 @@ class engine {
   const connection* native() const noexcept { return conn_ ? &*conn_ : nullptr; }
 
   // ---- transport side
-  // Room for at least n more input bytes (compacts consumed bytes away first).
-  boost::asio::mutable_buffer input_space(std::size_t n = 17 * 1024) {
-    if (in_begin_ > 0 && (in_begin_ == in_end_ || in_.size() - in_end_ < n)) {
-      std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
-      in_end_ -= in_begin_;
+  // The input buffer follows the traffic: room for a whole record (17 KiB) while data flows, and a
+  // small buffer once the connection has gone quiet (the last read was short and everything read
+  // was consumed), so an idle connection with a pending read holds 512 bytes, not 17 KiB.
+  static constexpr std::size_t record_room = 17 * 1024, quiet_room = 512, quiet_read = 4096;
+
+  // Room for more input (compacts consumed bytes away first; n: at least this much).
+  boost::asio::mutable_buffer input_space(std::size_t n = 0) {
+    const std::size_t held = in_end_ - in_begin_;
+    if (n == 0) n = held == 0 && quiet_ ? quiet_room : record_room;
+    if (held == 0) in_begin_ = in_end_ = 0;
+    if (in_cap_ - in_end_ < n) {
+      const std::size_t cap = held + n;
+      std::unique_ptr<std::byte[]> bigger(new std::byte[cap]);  // no zero-fill: reads write it
+      if (held != 0) std::memcpy(bigger.get(), in_.get() + in_begin_, held);
+      in_ = std::move(bigger);
+      in_cap_ = cap;
       in_begin_ = 0;
+      in_end_ = held;
     }
-    if (in_.size() - in_end_ < n) in_.resize(in_end_ + n);
-    return {in_.data() + in_end_, in_.size() - in_end_};
+    return {in_.get() + in_end_, in_cap_ - in_end_};
   }
-  void input_arrived(std::size_t n) noexcept { in_end_ += n; }
+  void input_arrived(std::size_t n) noexcept {
+    in_end_ += n;
+    quiet_ = n < quiet_read;
+  }
   void input_ended() noexcept { eof_ = true; }
   // Everything read so far but not consumed (the buffered handshake hands it in here too).
   void push_input(boost::asio::const_buffer b) {
@@ -70,11 +85,11 @@ class engine {
   }
   bool output_pending() const noexcept { return out_.size() != 0; }
   bool write_busy() const noexcept { return writing_busy_; }
-  // Drops buffers held while idle (memory per idle connection).
-  void release_buffers() {
+  // Drops the input buffer when it holds nothing (memory per idle connection).
+  void release_buffers() noexcept {
     if (in_begin_ == in_end_) {
-      std::vector<std::byte>().swap(in_);
-      in_begin_ = in_end_ = 0;
+      in_.reset();
+      in_cap_ = in_begin_ = in_end_ = 0;
     }
   }
 
@@ -88,9 +103,12 @@ class engine {
 
  private:
   result<event> poll() {
-    input_window in{mut_bytes(in_.data() + in_begin_, in_end_ - in_begin_), 0, eof_};
+    input_window in{mut_bytes(in_.get() + in_begin_, in_end_ - in_begin_), 0, eof_};
     auto ev = conn_->poll(in, out_);
     in_begin_ += in.consumed;
+    // Everything read is consumed (no record is being delivered) and the traffic is quiet: give
+    // the big buffer back; the next read starts small.
+    if (quiet_ && in_begin_ == in_end_ && in_cap_ > quiet_room) release_buffers();
     return ev;
   }
 
@@ -98,8 +116,9 @@ class engine {
   step_result flush_then(want w) { return {output_pending() && !writing_busy_ ? w : want::done}; }
 
   std::optional<connection> conn_;
-  std::vector<std::byte> in_;
-  std::size_t in_begin_ = 0, in_end_ = 0;
+  std::unique_ptr<std::byte[]> in_;
+  std::size_t in_cap_ = 0, in_begin_ = 0, in_end_ = 0;
+  bool quiet_ = false;  // the last transport read was short
   bool eof_ = false;
   vector_sink out_, writing_;
   bool writing_busy_ = false;
