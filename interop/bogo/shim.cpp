@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i <= flags.initial.resume_count; ++i) {
     const bool is_resume = i > 0;
     const bogo::test_config& config = is_resume ? flags.resume : flags.initial;
-    if (!bogo::run_connection(config, state, is_resume)) {
+    state.connection = i;
+    if (!bogo::run_connection(config, flags.retry, state, is_resume)) {
       std::fprintf(stderr, "Connection %d failed.\n", i + 1);
       return 1;
     }

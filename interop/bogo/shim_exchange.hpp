@@ -7,7 +7,8 @@
 
 namespace bogo {
 
-// False after printing the reason on stderr.
-bool run_connection(const test_config& c, shim_state& state, bool is_resume);
+// False after printing the reason on stderr. `retry` is the config of the handshake retried after
+// a 0-RTT reject (-on-retry-), used when a resuming client expects that reject.
+bool run_connection(const test_config& c, const test_config& retry, shim_state& state, bool is_resume);
 
 }  // namespace bogo

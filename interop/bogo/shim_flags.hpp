@@ -41,9 +41,13 @@ struct test_config {
   bool expect_hrr = false, expect_no_hrr = false;
   int max_cert_list = 0;
 
-  // resumption
+  // resumption and 0-RTT
   bool expect_session_miss = false, expect_no_session = false, no_ticket = false;
-  std::string expect_early_data_reason;
+  bool enable_early_data = false, expect_ticket_supports_early_data = false;
+  bool expect_accept_early_data = false, expect_reject_early_data = false;
+  bool expect_no_offer_early_data = false;
+  int early_write_after_message = 0;     // handshake type after which a 0-RTT client writes
+  std::string expect_early_data_reason;  // BoringSSL's SSL_early_data_reason_string
 
   // after the handshake
   int export_keying_material = 0;
@@ -51,7 +55,7 @@ struct test_config {
   bool use_export_context = false, use_exporter_between_reads = false;
   bool shim_writes_first = false, shim_shuts_down = false, check_close_notify = false;
   bool key_update = false, peek_then_read = false, write_different_record_sizes = false;
-  bool export_traffic_secrets = false;
+  bool export_traffic_secrets = false, read_with_unfinished_write = false;
   int max_send_fragment = 0, read_size = 0;
 };
 
@@ -64,7 +68,8 @@ struct parsed_flags {
 parsed_flags parse_flags(int argc, char** argv);
 
 // Exits with 89 if the combination asks for something the shim or the library cannot do
-// (a version other than TLS 1.3, 0-RTT, ...). Called once per connection config.
+// (a version other than TLS 1.3, an early-data reason we cannot tell, ...). Called once per
+// connection config.
 void check_supported(const test_config& c, bool resuming);
 
 [[noreturn]] void unimplemented(const std::string& what);

@@ -19,6 +19,11 @@ constexpr key_policy test_key_policy{1024, 8192};
 // BoringSSL's TLS 1.3 ticket lifetime (SSL_DEFAULT_SESSION_PSK_DHE_TIMEOUT, two days).
 constexpr std::chrono::seconds boringssl_ticket_lifetime{2 * 24 * 3600};
 
+// BoringSSL's server 0-RTT settings: it accepts 14 KiB of early data (kMaxEarlyDataAccepted) and a
+// ticket age within 60 s of its own view (kMaxTicketAgeSkewSeconds).
+constexpr std::uint32_t boringssl_max_early_data = 14336;
+constexpr std::chrono::seconds boringssl_ticket_age_skew{60};
+
 [[noreturn]] void setup_failed(const std::string& what, std::error_code ec) {
   std::fprintf(stderr, "shim setup: %s: %s\n", what.c_str(), describe_error(ec).c_str());
   std::exit(1);
@@ -127,6 +132,7 @@ connection_setup make_client(const test_config& c, shim_state& state) {
     unimplemented("malformed -advertise-alpn list");
   cfg->client_certificate = load_credential(c);
   if (!c.no_ticket) cfg->ticket_store = state.tickets;
+  cfg->enable_early_data = c.enable_early_data;
   // Without -host-name the client connects by address: the name is an IP literal, which keeps SNI
   // out of the ClientHello (RFC 6066 §3) and still names the server for the ticket store.
   s.server_name = !c.host_name.empty() ? c.host_name : (c.ipv6 ? "::1" : "127.0.0.1");
@@ -158,6 +164,11 @@ connection_setup make_server(const test_config& c, shim_state& state) {
     cfg->tickets_after_full_handshake = cfg->tickets_after_resumption = 0;
   } else {
     cfg->ticket_keys = state.ticket_keys;
+  }
+  if (c.enable_early_data) {
+    cfg->max_early_data = boringssl_max_early_data;
+    cfg->early_data_age_tolerance = boringssl_ticket_age_skew;
+    cfg->anti_replay = state.anti_replay;  // remembers a ClientHello for 62 s, past the tolerance
   }
   s.server = std::move(cfg);
   return s;

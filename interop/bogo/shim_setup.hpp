@@ -3,9 +3,13 @@
 // ticket store, the server's ticket keys and a clock that -resumption-delay moves forward.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -51,35 +55,144 @@ class shim_verifier final : public tls13::certificate_verifier {
 };
 
 // A client ticket store that remembers whether a ticket arrived (BoringSSL's new-session callback),
-// so the shim can check "a TLS 1.3 client received a NewSessionTicket".
+// so the shim can check "a TLS 1.3 client received a NewSessionTicket", and which ticket the core
+// took for its ClientHello (the session BoringSSL reports while it is in early data).
 class recording_ticket_store final : public tls13::client_ticket_store {
  public:
+  // What the shim keeps of a ticket: never the PSK.
+  struct ticket_facts {
+    tls13::cipher_suite suite{};
+    std::string alpn;
+    std::uint32_t max_early_data = 0;
+  };
+
   recording_ticket_store() : inner_(tls13::make_memory_ticket_store()) {}
   void insert(std::string_view server_name, tls13::session_ticket ticket) const override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_inserted_ = facts(ticket);
+    }
     ++received_;
     inner_->insert(server_name, std::move(ticket));
   }
   std::optional<tls13::session_ticket> take(std::string_view server_name,
                                             std::chrono::system_clock::time_point now) const override {
-    return inner_->take(server_name, now);
+    auto t = inner_->take(server_name, now);
+    std::lock_guard<std::mutex> lock(mu_);
+    taken_ = t ? std::optional<ticket_facts>(facts(*t)) : std::nullopt;
+    return t;
   }
   int received() const { return received_; }
+  // The last ticket stored (BoringSSL's new_session), and the one offered in this connection.
+  std::optional<ticket_facts> last_inserted() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_inserted_;
+  }
+  std::optional<ticket_facts> taken() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return taken_;
+  }
+  void forget_taken() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    taken_.reset();
+  }
 
  private:
+  static ticket_facts facts(const tls13::session_ticket& t) { return {t.suite, t.alpn, t.max_early_data}; }
   std::shared_ptr<tls13::client_ticket_store> inner_;
   mutable std::atomic<int> received_{0};
+  mutable std::mutex mu_;
+  mutable std::optional<ticket_facts> last_inserted_, taken_;
+};
+
+// The server's ticket keys, watched: which connection sealed each ticket, and which connection's
+// ticket the core opened in this one. With what the shim records per connection (ALPN, suite,
+// max_early_data) this tells the server side of BoringSSL's early-data reasons without reading
+// the core's ticket format.
+class recording_key_ring final : public tls13::ticket_key_ring {
+ public:
+  explicit recording_key_ring(std::shared_ptr<tls13::ticket_key_ring> inner) : inner_(std::move(inner)) {}
+  tls13::result<std::vector<std::byte>> seal(tls13::bytes plaintext,
+                                             std::chrono::system_clock::time_point now) const override {
+    auto r = inner_->seal(plaintext, now);
+    if (r) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sealed_.emplace_back(*r, connection_);
+    }
+    return r;
+  }
+  std::optional<std::vector<std::byte>> open(tls13::bytes ticket) const override {
+    auto r = inner_->open(ticket);
+    std::lock_guard<std::mutex> lock(mu_);
+    ++opened_;
+    if (r) {
+      opened_from_ = -1;
+      for (const auto& [bytes, conn] : sealed_)
+        if (bytes.size() == ticket.size() && std::equal(bytes.begin(), bytes.end(), ticket.begin()))
+          opened_from_ = conn;
+    }
+    return r;
+  }
+  void rotate(std::chrono::system_clock::time_point now) const override { inner_->rotate(now); }
+  std::vector<std::byte> export_keys() const override { return inner_->export_keys(); }
+  tls13::result<void> import_keys(tls13::bytes blob,
+                                  std::chrono::system_clock::time_point now) const override {
+    return inner_->import_keys(blob, now);
+  }
+
+  void begin_connection(int index) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connection_ = index;
+    opened_ = 0;
+    opened_from_ = -1;
+  }
+  // Tickets the core tried to open in this connection (a PSK identity was offered).
+  int open_attempts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return opened_;
+  }
+  // The connection that sealed the last ticket opened in this one, or -1.
+  int opened_from() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return opened_from_;
+  }
+
+ private:
+  std::shared_ptr<tls13::ticket_key_ring> inner_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<std::vector<std::byte>, int>> sealed_;
+  int connection_ = 0;
+  mutable int opened_ = 0, opened_from_ = -1;
+};
+
+// What a server connection's tickets carry, as the shim knows it from that connection.
+struct issued_session {
+  std::uint32_t max_early_data = 0;
+  std::string alpn;
+  std::optional<tls13::cipher_suite> suite;
 };
 
 // State kept across the connections of one shim process.
 struct shim_state {
+  int connection = 0;  // index of the current connection (0: the initial one)
   std::shared_ptr<test_clock_provider> clock = std::make_shared<test_clock_provider>();
   std::shared_ptr<recording_ticket_store> tickets = std::make_shared<recording_ticket_store>();
-  std::shared_ptr<tls13::ticket_key_ring> ticket_keys = tls13::ticket_key_ring::create();
+  std::shared_ptr<recording_key_ring> ticket_keys =
+      std::make_shared<recording_key_ring>(tls13::ticket_key_ring::create());
+  // Server: per connection index, what its tickets allow (see recording_key_ring).
+  std::map<int, issued_session> issued;
+  // 0-RTT anti-replay, shared by the server connections of the test, remembering a ClientHello
+  // for longer than BoringSSL's 60 s age tolerance (the window the core asks for).
+  std::shared_ptr<tls13::anti_replay_store> anti_replay =
+      tls13::make_bloom_anti_replay({std::chrono::seconds(62), 1000, 1e-6});
   // What BoringSSL keeps in its SSL_SESSION and reports again on resumption; our core reports
   // these per handshake, so the shim keeps them from the last full handshake.
   bool verify_failed = false;
   unsigned peer_signature_scheme = 0;
   std::vector<std::vector<std::byte>> peer_chain;
+  // Client: the group of the connection that got the last ticket (BoringSSL's session group_id,
+  // reported while in early data).
+  std::optional<tls13::named_group> ticket_group;
 };
 
 // The application traffic secrets, as the key log reports them (-export-traffic-secrets).

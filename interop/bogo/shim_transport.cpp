@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <variant>
 
 namespace bogo {
 namespace {
@@ -53,7 +54,47 @@ bool send_all(int fd, bytes data) {
   return true;
 }
 
+std::size_t be(bytes b, std::size_t at, std::size_t n) {
+  std::size_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v = v << 8 | std::to_integer<std::size_t>(b[at + i]);
+  return v;
+}
+
+// The extension types of a ClientHello body (after the 4-byte header); empty if malformed.
+std::vector<std::uint16_t> hello_extension_types(bytes body) {
+  std::vector<std::uint16_t> out;
+  std::size_t at = 2 + 32;  // legacy_version, random
+  auto skip = [&](std::size_t len_bytes) {
+    if (at + len_bytes > body.size()) return false;
+    at += len_bytes + be(body, at, len_bytes);
+    return at <= body.size();
+  };
+  if (!skip(1) || !skip(2) || !skip(1) || at + 2 > body.size()) return {};  // session_id, suites, compression
+  const std::size_t end = at + 2 + be(body, at, 2);
+  if (end > body.size()) return {};
+  for (at += 2; at + 4 <= end; at += 4 + be(body, at + 2, 2))
+    out.push_back(static_cast<std::uint16_t>(be(body, at, 2)));
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::uint16_t>> first_client_hello_extensions(bytes stream) {
+  std::vector<std::byte> message;
+  for (std::size_t at = 0; at + 5 <= stream.size();) {
+    const std::size_t len = be(stream, at + 3, 2);
+    if (at + 5 + len > stream.size()) break;
+    if (stream[at] != std::byte{22}) return std::vector<std::uint16_t>{};  // not a handshake record
+    message.insert(message.end(), stream.begin() + static_cast<std::ptrdiff_t>(at + 5),
+                   stream.begin() + static_cast<std::ptrdiff_t>(at + 5 + len));
+    at += 5 + len;
+    if (message.size() < 4) continue;
+    if (message[0] != std::byte{1}) return std::vector<std::uint16_t>{};
+    const std::size_t body = be(message, 1, 3);
+    if (message.size() >= 4 + body) return hello_extension_types(bytes(message).subspan(4, body));
+  }
+  return std::nullopt;
+}
 
 int connect_to_runner(const test_config& c) {
   int fd = -1;
@@ -94,13 +135,21 @@ tls_socket::~tls_socket() {
 
 result<void> tls_socket::flush() {
   if (out_.size() == 0) return {};
+  if (hold_back_) {
+    // The rest stays in out_, in front of whatever the core appends next: our records can only
+    // follow it on the wire.
+    hold_back_ = false;
+    if (!send_all(fd_, out_.data().first(1))) return last_errno();
+    out_.consume(1);
+    return {};
+  }
   const bool ok = send_all(fd_, out_.data());
   out_.clear();
   if (!ok) return last_errno();
   return {};
 }
 
-result<event> tls_socket::next_event() {
+result<event> tls_socket::next_event(bool return_flush) {
   for (;;) {
     // Drop what the core consumed; a partly read record (or undelivered data) stays in front.
     inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(consumed_));
@@ -113,6 +162,7 @@ result<event> tls_socket::next_event() {
     }
     if (std::holds_alternative<events::flush>(*ev)) {
       TLS13_TRY(flush());
+      if (return_flush) return ev;
       continue;
     }
     if (!std::holds_alternative<events::need_input>(*ev)) return ev;
@@ -123,18 +173,121 @@ result<event> tls_socket::next_event() {
       n = ::recv(fd_, buf, sizeof buf, 0);
     } while (n < 0 && errno == EINTR);
     if (n < 0 && errno != ECONNRESET) return last_errno();
-    if (n <= 0)
+    if (n <= 0) {
       eof_ = true;
-    else
+    } else {
       inbox_.insert(inbox_.end(), buf, buf + n);
+      if (!client_ && !hello_ext_) {
+        received_.insert(received_.end(), buf, buf + n);
+        hello_ext_ = first_client_hello_extensions(received_);
+        if (hello_ext_) received_ = {};
+      }
+    }
   }
 }
 
 result<void> tls_socket::handshake() {
-  TLS13_TRY_ASSIGN(auto ev, next_event());
-  // Only a close_notify (peer_closed) can come before handshake_done: the handshake did not finish.
-  if (!std::holds_alternative<events::handshake_done>(ev)) return internal_errc::invalid_state;
+  for (bool hello_sent = !client_;;) {
+    TLS13_TRY_ASSIGN(auto ev, next_event(/*return_flush=*/!hello_sent));
+    if (std::holds_alternative<events::flush>(ev)) {
+      // The client's first flush is its ClientHello: with 0-RTT offered, BoringSSL's handshake
+      // returns here, in early data.
+      hello_sent = true;
+      if (conn_.can_write_early()) {
+        early_ = offered_early_ = true;
+        return {};
+      }
+      continue;
+    }
+    if (auto* done = std::get_if<events::handshake_done>(&ev)) {
+      TLS13_TRY(on_handshake_done(*done));
+      return flush();
+    }
+    // Accepted 0-RTT data (server): BoringSSL's handshake has returned by now (it does so once its
+    // flight is out); the data stays with the core for read().
+    if (auto* a = std::get_if<events::app_data>(&ev); a != nullptr && a->early) {
+      early_ = accepted_ = true;
+      return flush();
+    }
+    // Only a close_notify (peer_closed) can come here: the handshake did not finish.
+    return internal_errc::invalid_state;
+  }
+}
+
+result<void> tls_socket::on_handshake_done(const events::handshake_done& done) {
+  const bool was_offered_early = client_ && early_;
+  early_ = false;
+  complete_ = true;
+  accepted_ = done.early_data_accepted;
+  if (was_offered_early && !accepted_) {
+    rejected_ = true;
+    return policy_errc::early_data_rejected;
+  }
+  return {};
+}
+
+result<void> tls_socket::finish_handshake() {
+  while (!complete_) {
+    TLS13_TRY_ASSIGN(auto ev, next_event());
+    auto* done = std::get_if<events::handshake_done>(&ev);
+    if (done == nullptr) return internal_errc::invalid_state;  // the peer closed first
+    TLS13_TRY(on_handshake_done(*done));
+  }
   return flush();
+}
+
+result<std::size_t> tls_socket::next_whole_record() {
+  inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+  consumed_ = 0;
+  for (;;) {
+    if (inbox_.size() >= 5) {
+      const std::size_t len = 5 + be(inbox_, 3, 2);
+      if (inbox_.size() >= len) return len;
+    }
+    std::byte buf[16 * 1024 + 512];
+    ssize_t n;
+    do {
+      n = ::recv(fd_, buf, sizeof buf, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return last_errno();
+    if (n == 0) return std::size_t{0};
+    inbox_.insert(inbox_.end(), buf, buf + n);
+  }
+}
+
+result<void> tls_socket::run_until_message(std::uint8_t message) {
+  bool server_hello = false;
+  for (;;) {
+    TLS13_TRY_ASSIGN(const std::size_t len, next_whole_record());
+    if (len == 0) return protocol_errc::truncated;
+    const auto type = std::to_integer<unsigned>(inbox_[0]);
+    bool target = false;
+    if (!server_hello && type == 22 && len > 5 && inbox_[5] == std::byte{2}) {
+      server_hello = true;
+      target = message == 2;
+    } else if (server_hello && type == 23) {
+      target = true;  // message 8: the first record under the handshake keys starts with it
+    }
+    // The core sees exactly this record.
+    for (bool done = false; !done;) {
+      input_window in{mut_bytes(inbox_.data(), len), consumed_, false};
+      auto ev = conn_.poll(in, out_);
+      consumed_ = in.consumed;
+      if (!ev) {
+        (void)flush();
+        return ev.error();
+      }
+      if (std::holds_alternative<events::flush>(*ev)) {
+        TLS13_TRY(flush());
+      } else if (std::holds_alternative<events::need_input>(*ev)) {
+        done = true;
+      } else {
+        std::fprintf(stderr, "Handshake unexpectedly succeeded.\n");
+        return internal_errc::invalid_state;
+      }
+    }
+    if (target) return flush();
+  }
 }
 
 result<std::size_t> tls_socket::read(std::byte* out, std::size_t max, bool peek) {
@@ -145,6 +298,10 @@ result<std::size_t> tls_socket::read(std::byte* out, std::size_t max, bool peek)
       // the caller decides whether that is acceptable (-check-close-notify).
       if (ev.error() == make_error_code(protocol_errc::truncated)) return std::size_t{0};
       return ev.error();
+    }
+    if (auto* done = std::get_if<events::handshake_done>(&*ev)) {
+      TLS13_TRY(on_handshake_done(*done));
+      continue;
     }
     if (auto* a = std::get_if<events::app_data>(&*ev)) {
       const std::size_t n = std::min(max, a->payload.size());
@@ -171,6 +328,26 @@ result<std::size_t> tls_socket::read(std::byte* out, std::size_t max, bool peek)
 result<void> tls_socket::write_all(bytes data, std::size_t max_fragment) {
   while (!data.empty()) {
     const std::size_t chunk = max_fragment == 0 ? data.size() : std::min(max_fragment, data.size());
+    if (!complete_ && !client_) {
+      // BoringSSL's server writes right after its flight (0.5-RTT data, RFC 8446 §2.3), before the
+      // client's Finished; our core writes only after it. The runner waits for that data before it
+      // finishes the handshake, so there is nothing to wait for: unimplemented, not failed.
+      unimplemented(
+          "server write before the client's Finished (0.5-RTT data): the core has no half-RTT writes");
+    }
+    if (!complete_) {
+      // Client in early data: 0-RTT data while the ticket allows it, then the handshake.
+      if (conn_.can_write_early()) {
+        TLS13_TRY_ASSIGN(const std::size_t n, conn_.write_early(data.first(chunk), out_));
+        if (n > 0) {
+          data = data.subspan(n);
+          continue;
+        }
+      }
+      TLS13_TRY(flush());
+      TLS13_TRY(finish_handshake());
+      continue;
+    }
     TLS13_TRY_ASSIGN(const std::size_t n, conn_.write(data.first(chunk), out_));
     if (n == 0) return internal_errc::invalid_state;
     data = data.subspan(n);

@@ -254,8 +254,8 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
   if (ee.has(extension_type::early_data)) {
     if (!early_writable_) return protocol_errc::unsupported_extension;  // not offered, or no longer possible
     if (!ee.get(extension_type::early_data).empty()) return decode_errc::trailing_data;
-    // Early data went out for the ticket's protocol: the server must have kept it (§4.2.10).
-    if (info_.alpn != early_alpn_) return protocol_errc::illegal_parameter;
+    // Early data went out under the ticket's suite and protocol: the server must have kept both (§4.2.10).
+    if (info_.alpn != early_alpn_ || suite_ != early_suite_) return protocol_errc::illegal_parameter;
     info_.early_data_accepted = true;
   } else if (early_writable_) {
     early_writable_ = false;  // rejected: the application resends with write() after the handshake

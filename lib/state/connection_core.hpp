@@ -145,6 +145,7 @@ class connection_core {
   // 0-RTT
   bool early_offered_ = false;    // client: the ClientHello carried early_data
   std::string early_alpn_;        // client: the ALPN of the ticket the early data was sent under
+  cipher_suite early_suite_{};    // client: the suite the early data was protected with
   bool early_writable_ = false;   // client: our write key is the early key
   std::size_t early_budget_ = 0;  // bytes of early data still allowed (client: to send; server: to take)
   std::optional<keyschedule::traffic_secret> client_early_;

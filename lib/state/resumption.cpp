@@ -82,6 +82,7 @@ result<void> connection_core::client_add_psk(std::vector<std::byte>& ext) {
       (t.alpn.empty() ? alpn.empty() : std::find(alpn.begin(), alpn.end(), t.alpn) != alpn.end());
   if (early_offered_) {
     early_alpn_ = t.alpn;
+    early_suite_ = t.suite;
     writer e(ext);
     TLS13_TRY(
         handshake::add_extension(e, extension_type::early_data, [](writer&) { return result<void>{}; }));
