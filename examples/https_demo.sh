@@ -20,13 +20,15 @@ echo "<h1>Hello from a Beast HTTPS server on tls13</h1>" >"$work/www/index.html"
 
 port=$((20000 + RANDOM % 20000))
 "$build/examples/https_server" --listen 127.0.0.1:$port --cert "$work/cert.pem" --key "$work/key.pem" \
-  --root "$work/www" --requests 2 2>"$work/server.log" &
+  --root "$work/www" --requests 3 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.05; done
 cat "$work/server.log"
 
-echo "== https_client (tls13 client) =="
-"$build/examples/https_client" "https://localhost:$port/" --cafile "$work/ca.pem"
+echo "== https_client (tls13 client), twice: the second handshake resumes =="
+"$build/examples/https_client" "https://localhost:$port/" --cafile "$work/ca.pem" --resume 2>"$work/client.log"
+cat "$work/client.log"
+grep -q "resumed (session ticket)" "$work/client.log" || { echo "FAIL: the second handshake did not resume" >&2; exit 1; }
 if command -v curl >/dev/null; then
   echo "== curl (OpenSSL client) =="
   curl -sS --cacert "$work/ca.pem" "https://localhost:$port/" \
@@ -37,4 +39,4 @@ else
 fi
 wait "$server_pid"
 grep -v listening "$work/server.log" || true
-echo "== demo done: server stopped after 2 requests =="
+echo "== demo done: server stopped after 3 requests =="
