@@ -1,6 +1,7 @@
 #include "session/server_ticket.hpp"
 
 #include "handshake/messages/codec.hpp"
+#include "session/time_codec.hpp"
 
 namespace tls13::session {
 namespace {
@@ -20,10 +21,7 @@ std::vector<std::byte> encode_ticket(const ticket_contents& t) {
   (void)w.vec(1, t.psk.view());
   w.u32(t.age_add);
   w.u32(t.lifetime);
-  const auto s = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.issued.time_since_epoch()).count());
-  w.u32(static_cast<std::uint32_t>(s >> 32));
-  w.u32(static_cast<std::uint32_t>(s));
+  write_time_ms(w, t.issued);
   w.u32(t.max_early_data);
   (void)w.vec(1, text_bytes(t.server_name));
   (void)w.vec(1, text_bytes(t.alpn));
@@ -45,15 +43,7 @@ result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
   t.psk = secret::from(psk);
   TLS13_TRY_ASSIGN(t.age_add, r.u32());
   TLS13_TRY_ASSIGN(t.lifetime, r.u32());
-  TLS13_TRY_ASSIGN(const auto hi, r.u32());
-  TLS13_TRY_ASSIGN(const auto lo, r.u32());
-  const std::uint64_t ms = (std::uint64_t{hi} << 32) | lo;
-  // Beyond what system_clock can hold (year 2262) is not a time we wrote.
-  constexpr auto max_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::duration::max())
-          .count();
-  if (ms > static_cast<std::uint64_t>(max_ms)) return decode_errc::bad_value;
-  t.issued = std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+  TLS13_TRY_ASSIGN(t.issued, read_time_ms(r));
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(const bytes sni, r.vec(1, 0, 255));
   t.server_name = text(sni);

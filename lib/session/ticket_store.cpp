@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "handshake/messages/codec.hpp"
+#include "session/time_codec.hpp"
 #include "tls13/session.hpp"
 
 namespace tls13 {
@@ -12,10 +13,6 @@ namespace tls13 {
 namespace {
 constexpr std::uint8_t serial_format = 1;
 constexpr std::uint32_t max_lifetime = 604800;  // 7 days (RFC 8446 §4.6.1)
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 bool expired(const session_ticket& t, std::chrono::system_clock::time_point now) {
   const auto lifetime = std::chrono::seconds(std::min(t.lifetime, max_lifetime));
@@ -34,9 +31,7 @@ std::vector<std::byte> session_ticket::serialize() const {
   w.u32(age_add);
   w.u32(lifetime);
   w.u32(max_early_data);
-  const auto ms = static_cast<std::uint64_t>(to_ms(received));
-  w.u32(static_cast<std::uint32_t>(ms >> 32));
-  w.u32(static_cast<std::uint32_t>(ms));
+  session::write_time_ms(w, received);
   (void)w.vec(1, bytes(reinterpret_cast<const std::byte*>(alpn.data()), alpn.size()));
   (void)w.vec(2, ticket);
   return out;
@@ -54,16 +49,7 @@ result<session_ticket> session_ticket::parse(bytes data) {
   TLS13_TRY_ASSIGN(t.age_add, r.u32());
   TLS13_TRY_ASSIGN(t.lifetime, r.u32());
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
-  TLS13_TRY_ASSIGN(const auto hi, r.u32());
-  TLS13_TRY_ASSIGN(const auto lo, r.u32());
-  const std::uint64_t ms = (std::uint64_t{hi} << 32) | lo;
-  // Beyond what system_clock can hold (year 2262) is not a time we wrote.
-  constexpr auto max_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::duration::max())
-          .count();
-  if (ms > static_cast<std::uint64_t>(max_ms)) return decode_errc::bad_value;
-  t.received =
-      std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+  TLS13_TRY_ASSIGN(t.received, session::read_time_ms(r));
   TLS13_TRY_ASSIGN(const bytes alpn, r.vec(1, 0, 255));
   t.alpn.assign(reinterpret_cast<const char*>(alpn.data()), alpn.size());
   TLS13_TRY_ASSIGN(const bytes ticket, r.vec(2, 1, 0xffff));
