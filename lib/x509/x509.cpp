@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 namespace tls13 {
@@ -40,22 +39,26 @@ x509_ptr parse_der(bytes der) {
 
 // Peers present the same certificates handshake after handshake, and d2i_X509 is expensive in
 // OpenSSL 3 (its public-key decoder search dominated a client handshake's profile). Parsed
-// certificates are kept, by their exact DER, in a small process-wide table; callers get their own
-// reference (X509 objects are safe to share read-only across threads).
+// certificates are kept, by their exact DER, in a small table per thread; callers get their own
+// reference. Per thread, not per process: libcrypto fills some of an X509's cached fields while
+// verifying it, so one object verified on two threads at once races (ThreadSanitizer showed it).
 class parsed_cache {
  public:
+  parsed_cache() = default;
+  parsed_cache(const parsed_cache&) = delete;
+  parsed_cache& operator=(const parsed_cache&) = delete;
+  ~parsed_cache() {
+    for (auto& e : entries_) X509_free(e.x);
+  }
+
   x509_ptr get(bytes der) {
     const std::uint64_t h = fnv1a(der);
-    {
-      std::lock_guard lock(mu_);
-      for (auto& e : entries_)
-        if (e.x != nullptr && e.hash == h && e.der.size() == der.size() &&
-            std::equal(der.begin(), der.end(), e.der.begin()) && X509_up_ref(e.x) == 1)
-          return x509_ptr(e.x);
-    }
+    for (auto& e : entries_)
+      if (e.x != nullptr && e.hash == h && e.der.size() == der.size() &&
+          std::equal(der.begin(), der.end(), e.der.begin()) && X509_up_ref(e.x) == 1)
+        return x509_ptr(e.x);
     x509_ptr x = parse_der(der);
     if (!x || X509_up_ref(x.get()) != 1) return x;
-    std::lock_guard lock(mu_);
     auto& slot = entries_[next_++ % entries_.size()];
     X509_free(slot.x);
     slot = entry{h, std::vector<std::byte>(der.begin(), der.end()), x.get()};
@@ -73,14 +76,13 @@ class parsed_cache {
     for (auto c : b) h = (h ^ std::to_integer<std::uint64_t>(c)) * 1099511628211ull;
     return h;
   }
-  std::mutex mu_;
-  std::array<entry, 64> entries_{};
+  std::array<entry, 32> entries_{};
   std::size_t next_ = 0;
 };
 
 x509_ptr parse_der_cached(bytes der) {
-  static parsed_cache* cache = new parsed_cache();  // never destroyed: used until process exit
-  return cache->get(der);
+  thread_local parsed_cache cache;
+  return cache.get(der);
 }
 
 result<std::string> read_file(const std::string& path) {
