@@ -31,7 +31,9 @@ std::vector<std::byte> session_ticket::serialize() const {
   w.u32(age_add);
   w.u32(lifetime);
   w.u32(max_early_data);
-  session::write_time_ms(w, received);
+  // Rounded up to the millisecond: a stored ticket may understate its age, never overstate it
+  // (servers refuse 0-RTT when the client's age exceeds theirs).
+  session::write_time_ms(w, std::chrono::ceil<std::chrono::milliseconds>(received));
   (void)w.vec(1, bytes(reinterpret_cast<const std::byte*>(alpn.data()), alpn.size()));
   (void)w.vec(2, ticket);
   return out;
