@@ -194,20 +194,15 @@ result<void> record_layer::write(content_type type, bytes payload, output_sink& 
 }
 
 result<void> record_layer::write_initial_client_hello(bytes hello, output_sink& out) {
-  direction_state none;
-  for (std::size_t off = 0; off < hello.size(); off += max_plaintext)
-    TLS13_TRY(append_record(none, content_type::handshake,
-                            hello.subspan(off, std::min(max_plaintext, hello.size() - off)), out,
-                            std::byte{1}));
-  return {};
+  return write_plain(content_type::handshake, hello, out, std::byte{1});
 }
 
-result<void> record_layer::write_plain(content_type type, bytes payload, output_sink& out) {
+result<void> record_layer::write_plain(content_type type, bytes payload, output_sink& out, std::byte minor) {
   direction_state none;
-  if (payload.empty()) return append_record(none, type, payload, out);
+  if (payload.empty()) return append_record(none, type, payload, out, minor);
   for (std::size_t off = 0; off < payload.size(); off += max_plaintext)
-    TLS13_TRY(
-        append_record(none, type, payload.subspan(off, std::min(max_plaintext, payload.size() - off)), out));
+    TLS13_TRY(append_record(none, type, payload.subspan(off, std::min(max_plaintext, payload.size() - off)),
+                            out, minor));
   return {};
 }
 

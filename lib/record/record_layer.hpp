@@ -43,7 +43,9 @@ class record_layer {
   // when the early-data key was in use).
   void clear_write_keys() noexcept;
   // Unprotected records whatever keys are installed (the compatibility-mode CCS).
-  result<void> write_plain(content_type type, bytes payload, output_sink& out);
+  // legacy_record_version 0x03 `minor` (0x0303 unless a caller needs the initial ClientHello's 0x0301).
+  result<void> write_plain(content_type type, bytes payload, output_sink& out,
+                           std::byte minor = std::byte{3});
   // How much application data one record carries (2^14, or less after record_size_limit).
   std::size_t max_fragment() const noexcept;
   void set_peer_record_size_limit(std::uint16_t limit) noexcept;

@@ -16,11 +16,7 @@ std::string text(bytes b) { return std::string(reinterpret_cast<const char*>(b.d
 std::vector<std::byte> encode_ticket(const ticket_contents& t) {
   std::vector<std::byte> out;
   handshake::writer w(out);
-  w.u8(contents_format);
-  w.u16(static_cast<std::uint16_t>(t.suite));
-  (void)w.vec(1, t.psk.view());
-  w.u32(t.age_add);
-  w.u32(t.lifetime);
+  write_head(w, contents_format, t.suite, t.psk, t.age_add, t.lifetime);
   write_time_ms(w, t.issued);
   w.u32(t.max_early_data);
   (void)w.vec(1, text_bytes(t.server_name));
@@ -35,14 +31,11 @@ std::vector<std::byte> encode_ticket(const ticket_contents& t) {
 result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
   handshake::reader r(plaintext);
   ticket_contents t;
-  TLS13_TRY_ASSIGN(const auto format, r.u8());
-  if (format != contents_format) return decode_errc::bad_value;
-  TLS13_TRY_ASSIGN(const auto suite, r.u16());
-  t.suite = static_cast<cipher_suite>(suite);
-  TLS13_TRY_ASSIGN(const bytes psk, r.vec(1, 32, secret::capacity));
-  t.psk = secret::from(psk);
-  TLS13_TRY_ASSIGN(t.age_add, r.u32());
-  TLS13_TRY_ASSIGN(t.lifetime, r.u32());
+  TLS13_TRY_ASSIGN(auto head, session::read_head(r, contents_format));
+  t.suite = head.suite;
+  t.psk = std::move(head.psk);
+  t.age_add = head.age_add;
+  t.lifetime = head.lifetime;
   TLS13_TRY_ASSIGN(t.issued, read_time_ms(r));
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(const bytes sni, r.vec(1, 0, 255));

@@ -25,11 +25,7 @@ bool expired(const session_ticket& t, std::chrono::system_clock::time_point now)
 std::vector<std::byte> session_ticket::serialize() const {
   std::vector<std::byte> out;
   handshake::writer w(out);
-  w.u8(serial_format);
-  w.u16(static_cast<std::uint16_t>(suite));
-  (void)w.vec(1, psk.view());
-  w.u32(age_add);
-  w.u32(lifetime);
+  session::write_head(w, serial_format, suite, psk, age_add, lifetime);
   w.u32(max_early_data);
   // Rounded up to the millisecond: a stored ticket may understate its age, never overstate it
   // (servers refuse 0-RTT when the client's age exceeds theirs).
@@ -42,14 +38,11 @@ std::vector<std::byte> session_ticket::serialize() const {
 result<session_ticket> session_ticket::parse(bytes data) {
   handshake::reader r(data);
   session_ticket t;
-  TLS13_TRY_ASSIGN(const auto format, r.u8());
-  if (format != serial_format) return decode_errc::bad_value;
-  TLS13_TRY_ASSIGN(const auto suite, r.u16());
-  t.suite = static_cast<cipher_suite>(suite);
-  TLS13_TRY_ASSIGN(const bytes psk, r.vec(1, 32, secret::capacity));
-  t.psk = secret::from(psk);
-  TLS13_TRY_ASSIGN(t.age_add, r.u32());
-  TLS13_TRY_ASSIGN(t.lifetime, r.u32());
+  TLS13_TRY_ASSIGN(auto head, session::read_head(r, serial_format));
+  t.suite = head.suite;
+  t.psk = std::move(head.psk);
+  t.age_add = head.age_add;
+  t.lifetime = head.lifetime;
   TLS13_TRY_ASSIGN(t.max_early_data, r.u32());
   TLS13_TRY_ASSIGN(t.received, session::read_time_ms(r));
   TLS13_TRY_ASSIGN(const bytes alpn, r.vec(1, 0, 255));

@@ -1,10 +1,13 @@
-// A point in time as 8 octets of milliseconds since the Unix epoch, shared by the session codecs.
+// What the two session codecs (the client's stored ticket, the server's sealed ticket contents) share:
+// a point in time as 8 octets of milliseconds since the Unix epoch, and the common head
+// format(1) suite(2) psk<32..64> age_add(4) lifetime(4).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 
 #include "handshake/messages/codec.hpp"
+#include "tls13/secret.hpp"
 
 namespace tls13::session {
 
@@ -25,6 +28,36 @@ inline result<std::chrono::system_clock::time_point> read_time_ms(handshake::rea
           .count();
   if (ms > static_cast<std::uint64_t>(max_ms)) return decode_errc::bad_value;
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+}
+
+struct ticket_head {
+  cipher_suite suite{};
+  secret psk;
+  std::uint32_t age_add = 0;
+  std::uint32_t lifetime = 0;
+};
+
+inline void write_head(handshake::writer& w, std::uint8_t format, cipher_suite suite, const secret& psk,
+                       std::uint32_t age_add, std::uint32_t lifetime) {
+  w.u8(format);
+  w.u16(static_cast<std::uint16_t>(suite));
+  (void)w.vec(1, psk.view());
+  w.u32(age_add);
+  w.u32(lifetime);
+}
+
+// A head of `format` (anything else: decode_errc::bad_value).
+inline result<ticket_head> read_head(handshake::reader& r, std::uint8_t format) {
+  ticket_head h;
+  TLS13_TRY_ASSIGN(const auto f, r.u8());
+  if (f != format) return decode_errc::bad_value;
+  TLS13_TRY_ASSIGN(const auto suite, r.u16());
+  h.suite = static_cast<cipher_suite>(suite);
+  TLS13_TRY_ASSIGN(const bytes psk, r.vec(1, 32, secret::capacity));
+  h.psk = secret::from(psk);
+  TLS13_TRY_ASSIGN(h.age_add, r.u32());
+  TLS13_TRY_ASSIGN(h.lifetime, r.u32());
+  return h;
 }
 
 }  // namespace tls13::session
