@@ -56,6 +56,10 @@ inline std::optional<tls13::named_group> group_from(const std::string& n) {
   if (n == "X25519" || n == "x25519") return named_group::x25519;
   if (n == "P-256" || n == "prime256v1" || n == "secp256r1") return named_group::secp256r1;
   if (n == "P-384" || n == "secp384r1") return named_group::secp384r1;
+  // OpenSSL 3.5's names for the hybrid ML-KEM groups.
+  if (n == "X25519MLKEM768") return named_group::x25519_mlkem768;
+  if (n == "SecP256r1MLKEM768") return named_group::secp256r1_mlkem768;
+  if (n == "SecP384r1MLKEM1024") return named_group::secp384r1_mlkem1024;
   return std::nullopt;
 }
 
@@ -87,6 +91,12 @@ inline const char* group_name(tls13::named_group g) {
       return "P-256";
     case tls13::named_group::secp384r1:
       return "P-384";
+    case tls13::named_group::x25519_mlkem768:
+      return "X25519MLKEM768";
+    case tls13::named_group::secp256r1_mlkem768:
+      return "SecP256r1MLKEM768";
+    case tls13::named_group::secp384r1_mlkem1024:
+      return "SecP384r1MLKEM1024";
     default:
       return "unknown";
   }

@@ -62,7 +62,8 @@ struct common_config {
   std::shared_ptr<crypto_provider> provider;  // null: the default OpenSSL provider
   // In preference order. Defaults: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305.
   std::vector<cipher_suite> cipher_suites;
-  // In preference order. Default: X25519, P-256, P-384.
+  // In preference order. Default: X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, X25519,
+  // P-256, P-384 (hybrids first: a server picks one whenever the client offers a share for it).
   std::vector<named_group> groups;
   // Schemes we accept from the peer, in preference order. Default: every scheme we implement.
   std::vector<signature_scheme> signature_schemes;
@@ -80,8 +81,10 @@ struct common_config {
 };
 
 struct client_config : common_config {
-  // Key shares sent in the first ClientHello: the first `key_shares` entries of `groups`.
-  std::size_t key_shares = 1;
+  // Key shares sent in the first ClientHello. 0 (default): the first entry of `groups`, plus the
+  // first classical (EC)DHE group when that entry is a hybrid ML-KEM group, as browsers do, so a
+  // server without ML-KEM answers without a HelloRetryRequest. n > 0: the first n entries.
+  std::size_t key_shares = 0;
   // RFC 8446 D.4: a fake session id and a ChangeCipherSpec, so middleboxes see a TLS 1.2 resumption.
   bool middlebox_compat = true;
   // Our certificate for servers that ask for one (null: we answer with an empty Certificate).
@@ -113,6 +116,10 @@ struct server_config : common_config {
   // psk_dhe_ke; a ticket that cannot be used (unknown key, expired, other SNI, hash) falls back to
   // a full handshake. 0 tickets: no resumption.
   std::shared_ptr<const ticket_key_ring> ticket_keys;
+  // Stateful tickets instead (RFC 8446 §8.1): the session state stays in this store and the ticket
+  // is a random id, usable once. Set, it replaces `ticket_keys`, and 0-RTT under its tickets needs
+  // no `anti_replay` check (a replayed ClientHello finds its ticket already taken).
+  std::shared_ptr<const server_session_store> session_store;
   std::size_t tickets_after_full_handshake = 2;
   std::size_t tickets_after_resumption = 1;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)

@@ -118,8 +118,14 @@ class connection {
   void consume_app_data(std::size_t n) noexcept;
 
   // Encrypts application data into records; may accept fewer bytes than given (record limits).
-  // Only after handshake_done.
+  // After handshake_done; a server may also write once its Finished is out (0.5-RTT, RFC 8446
+  // §4.4.4), e.g. to answer early data at once, though the client is not authenticated until
+  // handshake_done. can_write() says whether write() is allowed now.
   result<std::size_t> write(bytes plaintext, output_sink& out);
+  bool can_write() const noexcept;
+  // Server: 0-RTT was accepted and the client's Finished has not arrived yet, so application data
+  // delivered now is early data that an attacker could have replayed (RFC 8446 §8, RFC 8470).
+  bool in_early_data() const noexcept;
   // Client, 0-RTT: true from the first poll() (ClientHello sent with early_data) until the server's
   // answer is known. write_early() then sends up to the ticket's max_early_data bytes in all (may
   // take fewer). handshake_done{early_data_accepted} says whether the server took them; if not,

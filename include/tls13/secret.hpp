@@ -16,8 +16,8 @@ bool constant_time_equal(bytes a, bytes b) noexcept;
 
 class secret {
  public:
-  // Largest secret the core handles: a hybrid ML-KEM + ECDH shared secret (64 octets).
-  static constexpr std::size_t capacity = 64;
+  // Largest secret the core handles: the SecP384r1MLKEM1024 shared secret (48 + 32 octets).
+  static constexpr std::size_t capacity = 80;
 
   secret() noexcept = default;
   explicit secret(std::size_t n) noexcept : size_(n <= capacity ? n : capacity) {}

@@ -83,6 +83,25 @@ class ticket_key_ring {
   virtual result<void> import_keys(bytes blob, std::chrono::system_clock::time_point now) const = 0;
 };
 
+// The stateful alternative to sealed tickets (RFC 8446 §4.6.1, §8.1): the server keeps each
+// session's state under a random id and the ticket it sends is only that id. take() removes the
+// entry, so every ticket resumes at most once; that also makes 0-RTT under it single use, without
+// the anti-replay store. For a fleet, every server that may see the ticket must share the store.
+class server_session_store {
+ public:
+  virtual ~server_session_store() = default;
+  // Keeps `state` (it holds the resumption PSK: guard it like a key) under `id` until `expires`.
+  virtual void put(bytes id, std::vector<std::byte> state,
+                   std::chrono::system_clock::time_point expires) const = 0;
+  // The state under `id`, removed from the store; nothing if unknown, already taken or expired.
+  virtual std::optional<std::vector<std::byte>> take(bytes id,
+                                                     std::chrono::system_clock::time_point now) const = 0;
+};
+
+// In memory, at most `max_sessions` entries (the oldest dropped first), wiped when dropped.
+// Thread-safe.
+std::shared_ptr<server_session_store> make_memory_session_store(std::size_t max_sessions = 100000);
+
 // 0-RTT anti-replay (RFC 8446 §8): remembers which ClientHellos (by their PSK binder) carried early
 // data inside the freshness window. A false "replayed" only costs the client its 0-RTT (the
 // handshake goes on in 1-RTT); "fresh" must never be answered twice for the same id in the window.

@@ -59,6 +59,12 @@ enum class named_group : std::uint16_t {
   secp384r1_mlkem1024 = 0x11ed,
 };
 
+// The hybrid ML-KEM + ECDH groups (draft-ietf-tls-ecdhe-mlkem).
+constexpr bool is_hybrid_group(named_group g) noexcept {
+  return g == named_group::secp256r1_mlkem768 || g == named_group::x25519_mlkem768 ||
+         g == named_group::secp384r1_mlkem1024;
+}
+
 // RFC 8446 §4.2.3
 enum class signature_scheme : std::uint16_t {
   rsa_pkcs1_sha256 = 0x0401,

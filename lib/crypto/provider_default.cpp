@@ -4,6 +4,7 @@
 #include <array>
 #include <climits>
 
+#include "crypto/hybrid_kx.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/ossl_ptr.hpp"
 #include "crypto/signature.hpp"
@@ -19,8 +20,10 @@ constexpr std::array<cipher_suite, 3> k_suites{
     cipher_suite::chacha20_poly1305_sha256,
 };
 
-constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1,
-                                              named_group::secp384r1};
+// Hybrids first: a server picks one whenever the client sent a share for it.
+constexpr std::array<named_group, 6> k_groups{named_group::x25519_mlkem768, named_group::secp256r1_mlkem768,
+                                              named_group::secp384r1_mlkem1024, named_group::x25519,
+                                              named_group::secp256r1, named_group::secp384r1};
 
 }  // namespace
 
@@ -39,13 +42,18 @@ std::chrono::system_clock::time_point default_provider::now() const {
   return std::chrono::system_clock::now();
 }
 
-bool default_provider::supports(named_group g) const noexcept { return crypto::kx_supported(g); }
+bool default_provider::supports(named_group g) const noexcept {
+  return crypto::kx_supported(g) || crypto::hybrid_supported(g);
+}
 
 result<std::unique_ptr<key_exchange>> default_provider::start_key_exchange(named_group g) {
+  if (crypto::hybrid_supported(g)) return crypto::generate_hybrid_key_exchange(g);
   return crypto::generate_key_exchange(g);
 }
 
 result<server_share> default_provider::respond_key_exchange(named_group g, bytes client_share) {
+  // A KEM answers by encapsulating, not with a key pair of its own.
+  if (crypto::hybrid_supported(g)) return crypto::respond_hybrid_key_exchange(g, client_share);
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
   TLS13_TRY_ASSIGN(secret shared, kx->complete(client_share));
   const bytes ours = kx->public_key();

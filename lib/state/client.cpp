@@ -97,10 +97,8 @@ result<void> connection_core::client_send_hello() {
     session_id_size_ = session_id_.size();
     TLS13_TRY(provider_->random(session_id_));
   }
-  const auto groups = effective_groups(cfg, *provider_);
-  const std::size_t n = std::clamp<std::size_t>(cfg.key_shares, 1, groups.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(groups[i]));
+  for (const named_group g : initial_share_groups(effective_groups(cfg, *provider_), cfg.key_shares)) {
+    TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(g));
     our_shares_.push_back(std::move(kx));
   }
   client_take_ticket();

@@ -65,6 +65,8 @@ void connection::consume_app_data(std::size_t n) noexcept { core_->consume_app_d
 result<std::size_t> connection::write(bytes plaintext, output_sink& out) {
   return core_->write(plaintext, out);
 }
+bool connection::can_write() const noexcept { return core_->can_write(); }
+bool connection::in_early_data() const noexcept { return core_->in_early_data(); }
 bool connection::can_write_early() const noexcept { return core_->can_write_early(); }
 result<std::size_t> connection::write_early(bytes plaintext, output_sink& out) {
   return core_->write_early(plaintext, out);

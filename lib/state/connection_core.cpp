@@ -485,11 +485,27 @@ result<std::size_t> connection_core::write_early(bytes plaintext, output_sink& o
   return n;
 }
 
+bool connection_core::can_write() const noexcept {
+  if (error_ || we_closed_) return false;
+  switch (state_) {
+    case state::connected:
+      return true;
+    // The server's Finished is out and its application key installed (server_send_flight).
+    case state::server_wait_eoed:
+    case state::server_wait_cert:
+    case state::server_wait_cv:
+    case state::server_wait_finished:
+      return true;
+    default:
+      return false;
+  }
+}
+
 result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {
   if (error_) return error_;
-  if (state_ != state::connected || we_closed_) return internal_errc::invalid_state;
+  if (!can_write()) return internal_errc::invalid_state;
   out_ = &out;
-  if (records_.write_key_exhausted_soon()) TLS13_TRY(key_update(out, false));
+  if (state_ == state::connected && records_.write_key_exhausted_soon()) TLS13_TRY(key_update(out, false));
   auto r = records_.write(content_type::application_data, plaintext, out);
   out_ = nullptr;
   if (!r) {

@@ -36,6 +36,10 @@ class connection_core {
   void consume_app_data(std::size_t n) noexcept;
   result<std::size_t> write(bytes plaintext, output_sink& out);
   bool can_write_early() const noexcept { return early_writable_ && !error_; }
+  bool can_write() const noexcept;
+  bool in_early_data() const noexcept {
+    return role_ == role::server && info_.early_data_accepted && state_ != handshake::state::connected;
+  }
   result<std::size_t> write_early(bytes plaintext, output_sink& out);
   void close(output_sink& out);
   result<void> key_update(output_sink& out, bool request_peer_update);

@@ -26,6 +26,18 @@ std::span<const signature_scheme> effective_schemes(const common_config& c,
   return p.signature_schemes();
 }
 
+std::vector<named_group> initial_share_groups(std::span<const named_group> groups, std::size_t key_shares) {
+  if (groups.empty()) return {};
+  if (key_shares > 0) return {groups.begin(), groups.begin() + std::min(key_shares, groups.size())};
+  std::vector<named_group> out{groups.front()};
+  if (is_hybrid_group(groups.front())) {
+    const auto classical =
+        std::find_if(groups.begin(), groups.end(), [](named_group g) { return !is_hybrid_group(g); });
+    if (classical != groups.end()) out.push_back(*classical);
+  }
+  return out;
+}
+
 std::vector<signature_scheme> key_signature_schemes(const signing_key& k) {
   auto s = k.schemes();
   // A custom signer may list schemes TLS 1.3 keeps for certificates only (rsa_pkcs1_*).

@@ -15,6 +15,8 @@ std::span<const cipher_suite> effective_suites(const common_config& c) noexcept;
 std::span<const named_group> effective_groups(const common_config& c, const crypto_provider& p) noexcept;
 std::span<const signature_scheme> effective_schemes(const common_config& c,
                                                     const crypto_provider& p) noexcept;
+// The groups a client sends key shares for in its first ClientHello (client_config::key_shares).
+std::vector<named_group> initial_share_groups(std::span<const named_group> groups, std::size_t key_shares);
 // The schemes `k` can sign with, in the order we prefer to use them.
 std::vector<signature_scheme> key_signature_schemes(const signing_key& k);
 // Runs the test-only extension hook (if set) over an extension block we built; no-op otherwise.

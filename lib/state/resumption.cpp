@@ -29,6 +29,27 @@ const ticket_key_ring& ticket_ring(const server_config& cfg) {
   return *process_ring;
 }
 
+// The NewSessionTicket.ticket for a session's encoded state: sealed by the key ring, or a random
+// id under which the stateful store keeps the state. Wipes `plain` either way.
+result<std::vector<std::byte>> make_ticket_identity(const server_config& cfg, crypto_provider& provider,
+                                                    std::vector<std::byte> plain,
+                                                    std::chrono::system_clock::time_point now,
+                                                    std::uint32_t lifetime) {
+  if (cfg.session_store) {
+    std::vector<std::byte> id(32);
+    const auto made = provider.random(id);
+    if (!made) {
+      secure_wipe(plain);
+      return made.error();
+    }
+    cfg.session_store->put(id, std::move(plain), now + std::chrono::seconds(lifetime));
+    return id;
+  }
+  auto sealed = ticket_ring(cfg).seal(plain, now);
+  secure_wipe(plain);
+  return sealed;
+}
+
 const anti_replay_store& replay_store(const server_config& cfg) {
   if (cfg.anti_replay) return *cfg.anti_replay;
   static const std::shared_ptr<anti_replay_store> process_store = make_bloom_anti_replay();
@@ -195,7 +216,9 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
   const auto& ring = ticket_ring(cfg);
   const auto now = provider_->now();
   for (std::size_t i = 0; i < std::min(offered.identities.size(), max_tried_psks); ++i) {
-    auto plain = ring.open(offered.identities[i].identity);
+    // A stateful ticket is taken out of the store now: whatever happens next, it is used up.
+    auto plain = cfg.session_store ? cfg.session_store->take(offered.identities[i].identity, now)
+                                   : ring.open(offered.identities[i].identity);
     if (!plain) continue;
     auto t = session::decode_ticket(*plain, cfg.limit.max_chain_length);
     secure_wipe(*plain);
@@ -240,6 +263,8 @@ bool connection_core::server_early_data_allowed(const handshake::client_hello& c
   const std::int64_t theirs = static_cast<std::uint32_t>(obfuscated_age - t.age_add);
   constexpr std::int64_t slack_ms = 1000;
   if (theirs > ours + slack_ms || theirs < ours - cfg.early_data_age_tolerance.count()) return false;
+  // A stateful ticket was taken from the store: a replay of this ClientHello cannot find it again.
+  if (cfg.session_store) return true;
   // Last, so that only ClientHellos we would otherwise accept are recorded.
   return replay_store(cfg).check_and_insert(binder, now) == replay_verdict::fresh;
 }
@@ -257,7 +282,6 @@ result<void> connection_core::server_send_tickets() {
   const std::size_t n = std::min<std::size_t>(
       psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);
   if (n == 0 || !peer_offers_psk_dhe_ || !resumption_) return {};
-  const auto& ring = ticket_ring(cfg);
   const auto now = provider_->now();
   const auto lifetime =
       static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));
@@ -277,11 +301,9 @@ result<void> connection_core::server_send_tickets() {
     t.peer_authenticated = info_.peer_authenticated;
     t.peer_chain = info_.peer_chain;
     t.max_early_data = cfg.max_early_data;
-    auto plain = session::encode_ticket(t);
-    auto sealed = ring.seal(plain, now);
-    secure_wipe(plain);
-    TLS13_TRY(sealed);
-    handshake::new_session_ticket m{lifetime, t.age_add, nonce, *sealed, {}};
+    TLS13_TRY_ASSIGN(const auto identity,
+                     make_ticket_identity(cfg, *provider_, session::encode_ticket(t), now, lifetime));
+    handshake::new_session_ticket m{lifetime, t.age_add, nonce, identity, {}};
     std::vector<std::byte> ext;
     if (cfg.max_early_data > 0) {  // early_data: max_early_data_size (§4.2.10)
       writer e(ext);

@@ -22,7 +22,8 @@
 //                                               writes, waits for the server's 1-byte ack; value = median rep
 //   mem    n=2000                               RSS and heap delta per idle established connection
 //   crypto                                      EVP micro-bench of the per-handshake public-key ops
-//   common: tls=1|0 cert=PATH key=PATH
+//   common: tls=1|0 cert=PATH key=PATH group=X25519 (tls13 only, not in the anchor: X25519MLKEM768,
+//           SecP256r1MLKEM768, SecP384r1MLKEM1024, P-256, P-384; the anchor and the default are X25519)
 // Each result is one line: scenario=NAME value=V unit=U [more=...]
 #include <arpa/inet.h>
 #include <malloc.h>
@@ -58,7 +59,7 @@ using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 struct Opts {
-  std::string scenario, cert, key, suite = "TLS_AES_128_GCM_SHA256";
+  std::string scenario, cert, key, suite = "TLS_AES_128_GCM_SHA256", group = "X25519";
   long n = 2000, clients = 1, warmup = 50, mib = 256, chunk = 16384, reps = 1;
   bool tls = true, resume = false;
 } O;
@@ -126,6 +127,16 @@ static std::optional<tls13::cipher_suite> suite_from(const std::string& n) {
   if (n == "TLS_CHACHA20_POLY1305_SHA256") return cipher_suite::chacha20_poly1305_sha256;
   return std::nullopt;
 }
+static std::optional<tls13::named_group> group_from(const std::string& n) {
+  using tls13::named_group;
+  for (auto [name, g] :
+       {std::pair{"X25519", named_group::x25519}, std::pair{"P-256", named_group::secp256r1},
+        std::pair{"P-384", named_group::secp384r1}, std::pair{"X25519MLKEM768", named_group::x25519_mlkem768},
+        std::pair{"SecP256r1MLKEM768", named_group::secp256r1_mlkem768},
+        std::pair{"SecP384r1MLKEM1024", named_group::secp384r1_mlkem1024}})
+    if (n == name) return g;
+  return std::nullopt;
+}
 static const char* suite_name(std::optional<tls13::cipher_suite> s) {
   for (const char* n : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
     if (s && suite_from(n) == s) return n;
@@ -184,11 +195,14 @@ struct NewestTicket final : tls13::client_ticket_store {
   }
 };
 
-// TLS 1.3 only (all tls13 does), X25519 only, the one suite; tls13::context is neither copyable nor movable.
+// TLS 1.3 only (all tls13 does), one group (X25519 as in the anchor, unless group=), the one suite;
+// tls13::context is neither copyable nor movable.
 static void setup_ctx(tls13::context& ctx, bool server) {
   auto suite = suite_from(O.suite);
   if (!suite) throw std::runtime_error("unknown suite " + O.suite);
-  ctx.set_groups({tls13::named_group::x25519});
+  auto group = group_from(O.group);
+  if (!group) throw std::runtime_error("unknown group " + O.group);
+  ctx.set_groups({*group});
   ctx.set_cipher_suites({*suite});
   if (O.cert.empty()) return;  // tls=0
   if (server) {
@@ -441,8 +455,8 @@ static int parse(int argc, char** argv) {  // 0, or the exit status for a bad co
                                  : nullptr;
     if (num)
       *num = std::stol(v);
-    else if (k == "cert" || k == "key" || k == "suite")
-      (k == "cert" ? O.cert : k == "key" ? O.key : O.suite) = v;
+    else if (k == "cert" || k == "key" || k == "suite" || k == "group")
+      (k == "cert" ? O.cert : k == "key" ? O.key : k == "suite" ? O.suite : O.group) = v;
     else if (k == "tls" || k == "resume")
       (k == "tls" ? O.tls : O.resume) = v == "1";
     else

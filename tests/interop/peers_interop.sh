@@ -8,8 +8,12 @@
 #   hrr      the server accepts P-384 only, the client's first key share is another group: HelloRetryRequest
 #   alpn     client offers h2,http/1.1, server has http/1.1 (and h3): http/1.1 selected
 #   wrongca  the client trusts other-ca.pem only: it must fail non-zero, and the server must see its failure
-#   pq       ML-KEM offers (Node 24, Chromium: X25519MLKEM768 + X25519 key shares, GREASE): we pick X25519
-#   pq-hrr   Node's only key share is X25519MLKEM768, which we lack: HRR to X25519
+#   pq       both offer X25519MLKEM768 + X25519 key shares (Node 24, Chromium with GREASE): X25519MLKEM768 wins
+#   pq-hrr   Node's only key share is P-256, our server takes X25519MLKEM768 only: HRR into the hybrid
+#   mlkem-p256      SecP256r1MLKEM768 on both sides (Node 24)
+#   mlkem-p384      Node's client offers SecP384r1MLKEM1024 only (we take it: hybrids first)
+#   hrr-mlkem-p384  Node's server takes SecP384r1MLKEM1024 only; our default shares are X25519MLKEM768 and
+#                   X25519: HRR into the hybrid
 # A cell the peer cannot do is reported as skipped with the reason (table NOTSUP), and so is every cell of a
 # peer that is not installed. Without /opt/tls-peers at all the test is skipped (exit 77).
 # usage: peers_interop.sh /path/to/tls13 /path/to/pki      (TLS_PEERS_PREFIX: where install.sh put the peers)
@@ -122,13 +126,17 @@ VERSION[node]="Node $("$B/node24" -p 'process.version+" OpenSSL "+process.versio
 SUITE[node]=TLS_CHACHA20_POLY1305_SHA256 GROUP[node]=X25519 MODE[node]=line
 REPLY[node]='hello from node' SAW[node]='alert unknown ca' REJECTS[node]='unable to get local issuer certificate'
 NOTSUP[node.server.alpn]="node-tls13peer has no ALPN option" NOTSUP[node.client.alpn]=${NOTSUP[node.server.alpn]}
-SRV_CASES[node]="basic hrr alpn wrongca pq" CLI_CASES[node]="basic hrr alpn wrongca pq pq-hrr"
+SRV_CASES[node]="basic hrr alpn wrongca pq mlkem-p256 hrr-mlkem-p384"
+CLI_CASES[node]="basic hrr alpn wrongca pq pq-hrr mlkem-p256 mlkem-p384"
 srv_node() { local a=(--groups X25519 --ciphers TLS_CHACHA20_POLY1305_SHA256)
-  case $1 in hrr) a=(--groups P-384) ;; wrongca) a=() ;; pq) a=(--groups X25519MLKEM768:X25519) ;; esac
+  case $1 in hrr) a=(--groups P-384) ;; wrongca) a=() ;; pq) a=(--groups X25519MLKEM768:X25519) ;;
+    mlkem-p256) a=(--groups SecP256r1MLKEM768) ;; hrr-mlkem-p384) a=(--groups SecP384r1MLKEM1024) ;; esac
   CMD=("$B/node-tls13peer" server --port "$2" --cert "${CHAIN[0]}" --key "${CHAIN[1]}" "${a[@]}"); }
 cli_node() { local ca=$PKI/ca.pem a=(--groups X25519 --ciphers TLS_CHACHA20_POLY1305_SHA256)
+  # Node's client sends a key share for the first group only (its default: X25519MLKEM768 and X25519)
   case $1 in hrr) a=(--groups X25519:P-384) ;; wrongca) ca=$PKI/other-ca.pem a=() ;; pq) a=() ;;
-    pq-hrr) a=(--groups X25519MLKEM768:X25519) ;; esac  # default: key shares X25519MLKEM768 and X25519
+    pq-hrr) a=(--groups P-256:X25519MLKEM768) ;; mlkem-p256) a=(--groups SecP256r1MLKEM768) ;;
+    mlkem-p384) a=(--groups SecP384r1MLKEM1024) ;; esac
   CMD=("$B/node-tls13peer" client --port "$2" --ca "$ca" "${a[@]}"); }
 
 # ---- rustls 0.20: like Go's.
@@ -178,7 +186,9 @@ our_flags() { # client|server case peer
     basic) FLAGS=(-ciphersuites "${SUITE[$3]}" -groups "${GROUP[$3]}") ;;
     hrr) if [ "$1" = client ]; then FLAGS=(-groups X25519:P-384); else FLAGS=(-groups P-384); fi ;;
     alpn) if [ "$1" = client ]; then FLAGS=(-alpn h2,http/1.1); else FLAGS=(-alpn h3,http/1.1); fi ;;
-    *) FLAGS=() ;;
+    pq-hrr) FLAGS=(-groups X25519MLKEM768) ;;                                   # our server
+    mlkem-p256) [ "$1" = client ] && FLAGS=(-groups SecP256r1MLKEM768:X25519) || FLAGS=() ;;
+    *) FLAGS=() ;;  # pq, mlkem-p384, hrr-mlkem-p384: our defaults
   esac
 }
 expect_ours() { # stderr-file case peer
@@ -186,8 +196,11 @@ expect_ours() { # stderr-file case peer
     basic) want "$1" "^Ciphersuite: ${SUITE[$3]}$" "^Group: ${GROUP[$3]}$" '^HelloRetryRequest: no$' ;;
     hrr) want "$1" '^Group: P-384$' '^HelloRetryRequest: yes$' ;;
     alpn) want "$1" '^ALPN: http/1.1$' ;;
-    pq) want "$1" '^Group: X25519$' '^HelloRetryRequest: no$' ;;
-    pq-hrr) want "$1" '^Group: X25519$' '^HelloRetryRequest: yes$' ;;
+    pq) want "$1" '^Group: X25519MLKEM768$' '^HelloRetryRequest: no$' ;;
+    pq-hrr) want "$1" '^Group: X25519MLKEM768$' '^HelloRetryRequest: yes$' ;;
+    mlkem-p256) want "$1" '^Group: SecP256r1MLKEM768$' '^HelloRetryRequest: no$' ;;
+    mlkem-p384) want "$1" '^Group: SecP384r1MLKEM1024$' '^HelloRetryRequest: no$' ;;
+    hrr-mlkem-p384) want "$1" '^Group: SecP384r1MLKEM1024$' '^HelloRetryRequest: yes$' ;;
   esac
 }
 why_skip() { # peer direction case: prints the reason a cell is skipped, if it is

@@ -20,6 +20,10 @@ using test::view;
 
 constexpr std::array<named_group, 3> k_groups{named_group::x25519, named_group::secp256r1,
                                               named_group::secp384r1};
+// The default preference: hybrids first (hybrid_kx_test covers their exchanges).
+constexpr std::array<named_group, 6> k_default_groups{
+    named_group::x25519_mlkem768, named_group::secp256r1_mlkem768, named_group::secp384r1_mlkem1024,
+    named_group::x25519,          named_group::secp256r1,          named_group::secp384r1};
 
 std::string hex_of(bytes b) { return hex(b); }
 
@@ -73,7 +77,9 @@ TEST(DefaultProvider, ListsAndUnsupportedGroups) {
   const std::array<cipher_suite, 3> suites{cipher_suite::aes_128_gcm_sha256, cipher_suite::aes_256_gcm_sha384,
                                            cipher_suite::chacha20_poly1305_sha256};
   EXPECT_TRUE(std::equal(p.cipher_suites().begin(), p.cipher_suites().end(), suites.begin(), suites.end()));
-  EXPECT_TRUE(std::equal(p.groups().begin(), p.groups().end(), k_groups.begin(), k_groups.end()));
+  EXPECT_TRUE(
+      std::equal(p.groups().begin(), p.groups().end(), k_default_groups.begin(), k_default_groups.end()));
+  for (auto g : k_default_groups) EXPECT_TRUE(p.supports(g));
   const auto schemes = p.signature_schemes();
   for (auto s : {signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ecdsa_secp384r1_sha384,
                  signature_scheme::ed25519, signature_scheme::rsa_pss_rsae_sha256,
@@ -82,7 +88,8 @@ TEST(DefaultProvider, ListsAndUnsupportedGroups) {
   // Certificate-only schemes come last.
   EXPECT_EQ(schemes.back(), signature_scheme::rsa_pkcs1_sha512);
   EXPECT_EQ(std::find(schemes.begin(), schemes.end(), signature_scheme::ed448), schemes.end());
-  for (auto g : {named_group::x25519_mlkem768, named_group::secp256r1_mlkem768, named_group{0x1234}}) {
+  for (auto g : {named_group{0x0019} /* secp521r1 */, named_group{0x0200} /* pure ML-KEM-512 */,
+                 named_group{0x1234}}) {
     EXPECT_FALSE(p.supports(g));
     auto kx = p.start_key_exchange(g);
     ASSERT_FALSE(kx);
@@ -159,7 +166,7 @@ TEST(DeterministicProvider, OverridesReachTheDefaultServerPath) {
   EXPECT_EQ(hex(server->shared_secret.view()), hex(view(ikm)));
   // What is not overridden still comes from the default provider.
   EXPECT_TRUE(p->supports(named_group::secp384r1));
-  EXPECT_EQ(p->groups().size(), 3u);
+  EXPECT_EQ(p->groups().size(), k_default_groups.size());
 }
 
 TEST(DeterministicProvider, ClientSideMatchesRfc8448) {

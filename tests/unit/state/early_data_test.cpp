@@ -43,9 +43,10 @@ struct setup {
   // A full handshake whose tickets (allowing early data) reach the store.
   void prime() {
     auto p = make_pair(client, server);
-    ASSERT_TRUE(p.handshake());
+    ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
     const std::string x = "x";
-    ASSERT_TRUE(p.server.conn->write(as_bytes(x.data(), x.size()), p.server.out));
+    auto w = p.server.conn->write(as_bytes(x.data(), x.size()), p.server.out);
+    ASSERT_TRUE(w) << w.error().message() << " " << p.server.error.message();
     ASSERT_TRUE(p.run());
   }
 
@@ -171,6 +172,44 @@ TEST(EarlyData, ReplaysFromManyThreadsAtOnceGetItTakenOnce) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(taken.load(), 1);
+}
+
+// Single-use tickets (RFC 8446 §8.1): with a stateful session store and no anti-replay store at
+// all, a replayed ClientHello finds its ticket gone: no 0-RTT and no resumption, from any thread.
+TEST(EarlyData, StatefulTicketsMakeReplaysFindNothing) {
+  setup s;
+  s.server->session_store = make_memory_session_store();
+  s.server->anti_replay = nullptr;
+  s.prime();
+  const auto flight = first_flight(s);
+  std::atomic<int> taken{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      for (int j = 0; j < 4; ++j)
+        if (server_takes_early_data(s, flight)) ++taken;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(taken.load(), 1);
+}
+
+TEST(SessionStore, TakesOnceHonoursExpiryAndBoundsItsSize) {
+  auto store = make_memory_session_store(2);
+  const auto t0 = std::chrono::system_clock::now();
+  const std::vector<std::byte> a(32, std::byte{1}), b(32, std::byte{2}), c(32, std::byte{3});
+  store->put(a, {std::byte{0xaa}}, t0 + std::chrono::seconds(10));
+  auto got = store->take(a, t0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, std::vector<std::byte>{std::byte{0xaa}});
+  EXPECT_FALSE(store->take(a, t0));  // single use
+  store->put(b, {std::byte{0xbb}}, t0 + std::chrono::seconds(10));
+  EXPECT_FALSE(store->take(b, t0 + std::chrono::seconds(10)));  // expired
+  store->put(a, {std::byte{1}}, t0 + std::chrono::seconds(10));
+  store->put(b, {std::byte{2}}, t0 + std::chrono::seconds(10));
+  store->put(c, {std::byte{3}}, t0 + std::chrono::seconds(10));  // over the bound: `a` goes first
+  EXPECT_FALSE(store->take(a, t0));
+  EXPECT_TRUE(store->take(b, t0));
+  EXPECT_TRUE(store->take(c, t0));
 }
 
 TEST(AntiReplay, RemembersForAWindowThenForgets) {

@@ -37,7 +37,9 @@ TEST(Handshake, DefaultsAgreeAndCarryData) {
   const auto& si = p.server.conn->info();
   EXPECT_EQ(ci.version, 0x0304);
   EXPECT_EQ(ci.suite, cipher_suite::aes_128_gcm_sha256);
-  EXPECT_EQ(ci.group, named_group::x25519);
+  // Default: the client sends X25519MLKEM768 and X25519 shares; the server prefers the hybrid.
+  EXPECT_EQ(ci.group, named_group::x25519_mlkem768);
+  EXPECT_EQ(si.group, named_group::x25519_mlkem768);
   EXPECT_EQ(si.server_name, "localhost");
   EXPECT_TRUE(ci.peer_authenticated);
   EXPECT_FALSE(ci.hello_retry);
@@ -77,7 +79,47 @@ INSTANTIATE_TEST_SUITE_P(
                       suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp384r1},
                       suite_group{cipher_suite::aes_256_gcm_sha384, named_group::x25519},
                       suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp256r1},
-                      suite_group{cipher_suite::aes_128_gcm_sha256, named_group::secp384r1}));
+                      suite_group{cipher_suite::aes_128_gcm_sha256, named_group::secp384r1},
+                      suite_group{cipher_suite::aes_128_gcm_sha256, named_group::x25519_mlkem768},
+                      suite_group{cipher_suite::aes_256_gcm_sha384, named_group::secp256r1_mlkem768},
+                      suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp384r1_mlkem1024}));
+
+// A server without ML-KEM answers the default ClientHello from its X25519 share: no HRR.
+TEST(Handshake, ClassicalServerTakesTheSecondDefaultShare) {
+  auto s = server_cfg();
+  s->groups = {named_group::x25519, named_group::secp256r1};
+  auto p = make_pair(client_cfg(), s);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_FALSE(p.client.conn->info().hello_retry);
+  EXPECT_EQ(p.client.conn->info().group, named_group::x25519);
+}
+
+// HRR into a hybrid group: the client's only share is X25519, the server accepts only the hybrid.
+TEST(Handshake, HelloRetryRequestIntoAHybridGroup) {
+  auto c = client_cfg();
+  c->groups = {named_group::x25519, named_group::x25519_mlkem768};
+  auto s = server_cfg();
+  s->groups = {named_group::x25519_mlkem768};
+  auto p = make_pair(c, s);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.client.conn->info().hello_retry);
+  EXPECT_EQ(p.client.conn->info().group, named_group::x25519_mlkem768);
+  EXPECT_EQ(send(p.client, p.server, p, "after hrr"), "after hrr");
+}
+
+// HRR out of a hybrid group: the client's only share is SecP384r1MLKEM1024, the server has P-256 only.
+TEST(Handshake, HelloRetryRequestOutOfAHybridGroup) {
+  auto c = client_cfg();
+  c->groups = {named_group::secp384r1_mlkem1024, named_group::secp256r1};
+  c->key_shares = 1;
+  auto s = server_cfg();
+  s->groups = {named_group::secp256r1};
+  auto p = make_pair(c, s);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.server.conn->info().hello_retry);
+  EXPECT_EQ(p.server.conn->info().group, named_group::secp256r1);
+  EXPECT_EQ(send(p.server, p.client, p, "after hrr"), "after hrr");
+}
 
 TEST(Handshake, HelloRetryRequestWhenNoShareMatches) {
   auto c = client_cfg();

@@ -74,6 +74,27 @@ TEST(Resumption, EachTicketIsOfferedOnce) {
   EXPECT_FALSE(s.connect().client.conn->info().resumed);
 }
 
+// Stateful tickets: the ticket is an opaque id and its state stays with the server, used once.
+TEST(Resumption, StatefulTicketsResumeOnceEach) {
+  setup s;
+  auto sessions = make_memory_session_store();
+  s.server->session_store = sessions;
+  s.server->tickets_after_full_handshake = 1;
+  s.server->tickets_after_resumption = 1;
+  s.connect();
+  auto kept = s.store->take("localhost", std::chrono::system_clock::now());
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->ticket.size(), 32u);  // the id, not a sealed state
+  // The server still holds the state: offering a copy resumes once, a second copy does not.
+  auto copy = session_ticket::parse(kept->serialize());
+  ASSERT_TRUE(copy);
+  s.store->insert("localhost", std::move(*kept));
+  EXPECT_TRUE(s.connect().client.conn->info().resumed);
+  drain(*s.store, "localhost");  // the ticket issued by that resumption
+  s.store->insert("localhost", std::move(*copy));
+  EXPECT_FALSE(s.connect().client.conn->info().resumed);
+}
+
 TEST(Resumption, NoStoreMeansNoTicketsAndNoOffer) {
   setup s;
   s.client->ticket_store = nullptr;

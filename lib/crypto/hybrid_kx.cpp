@@ -1,0 +1,183 @@
+#include "crypto/hybrid_kx.hpp"
+
+#include <array>
+#include <vector>
+
+#include "crypto/kx.hpp"
+#include "tls13/errors.hpp"
+#include "tls13/secret.hpp"
+
+namespace tls13::crypto {
+namespace {
+
+struct hybrid_traits {
+  named_group group;
+  named_group ecdh;
+  mlkem::parameter_set kem;
+  bool kem_first;  // ML-KEM part first in both shares and in the secret (X25519MLKEM768 only)
+  std::size_t ecdh_share;
+  std::size_t ecdh_secret;
+};
+
+constexpr std::array<hybrid_traits, 3> k_hybrids = {{
+    {named_group::x25519_mlkem768, named_group::x25519, mlkem::parameter_set::ml_kem_768, true, 32, 32},
+    {named_group::secp256r1_mlkem768, named_group::secp256r1, mlkem::parameter_set::ml_kem_768, false, 65,
+     32},
+    {named_group::secp384r1_mlkem1024, named_group::secp384r1, mlkem::parameter_set::ml_kem_1024, false, 97,
+     48},
+}};
+
+const hybrid_traits* find_hybrid(named_group g) noexcept {
+  for (const auto& t : k_hybrids)
+    if (t.group == g) return &t;
+  return nullptr;
+}
+
+// Wipes a buffer of key material when the scope ends, whatever the path out.
+template <class Buffer>
+struct wipe_at_exit {
+  Buffer& b;
+  ~wipe_at_exit() { secure_wipe(mut_bytes(b.data(), b.size())); }
+};
+
+struct share_parts {
+  bytes kem, ecdh;
+};
+
+// The caller has checked share.size() == kem_size + t.ecdh_share.
+share_parts split(const hybrid_traits& t, bytes share, std::size_t kem_size) noexcept {
+  if (t.kem_first) return {share.first(kem_size), share.subspan(kem_size)};
+  return {share.subspan(t.ecdh_share), share.first(t.ecdh_share)};
+}
+
+std::vector<std::byte> join(const hybrid_traits& t, bytes kem, bytes ecdh) {
+  std::vector<std::byte> out;
+  out.reserve(kem.size() + ecdh.size());
+  const bytes first = t.kem_first ? kem : ecdh;
+  const bytes second = t.kem_first ? ecdh : kem;
+  out.insert(out.end(), first.begin(), first.end());
+  out.insert(out.end(), second.begin(), second.end());
+  return out;
+}
+
+secret join_secret(const hybrid_traits& t, bytes kem_ss, bytes ecdh_ss) noexcept {
+  secret out(kem_ss.size() + ecdh_ss.size());
+  const bytes first = t.kem_first ? kem_ss : ecdh_ss;
+  const bytes second = t.kem_first ? ecdh_ss : kem_ss;
+  std::copy(first.begin(), first.end(), out.data());
+  std::copy(second.begin(), second.end(), out.data() + first.size());
+  return out;
+}
+
+class hybrid_key_exchange final : public key_exchange {
+ public:
+  hybrid_key_exchange(const hybrid_traits& t, std::vector<std::byte> dk, std::unique_ptr<key_exchange> ecdh,
+                      std::vector<std::byte> pub) noexcept
+      : traits_(&t), dk_(std::move(dk)), ecdh_(std::move(ecdh)), public_(std::move(pub)) {}
+  ~hybrid_key_exchange() override { secure_wipe(dk_); }
+  hybrid_key_exchange(const hybrid_key_exchange&) = delete;
+  hybrid_key_exchange& operator=(const hybrid_key_exchange&) = delete;
+
+  named_group group() const noexcept override { return traits_->group; }
+  bytes public_key() const noexcept override { return public_; }
+
+  result<secret> complete(bytes peer_share) override {
+    // Both private keys die on return, whatever the outcome.
+    std::vector<std::byte> dk = std::move(dk_);
+    wipe_at_exit<std::vector<std::byte>> wipe_dk{dk};
+    std::unique_ptr<key_exchange> ecdh = std::move(ecdh_);
+    if (dk.empty() || !ecdh) return internal_errc::invalid_state;
+    const auto sz = mlkem::size_of(traits_->kem);
+    // Draft §3.1.2: a ciphertext of the wrong length is illegal_parameter.
+    if (peer_share.size() != sz.ciphertext + traits_->ecdh_share) return protocol_errc::illegal_parameter;
+    const share_parts parts = split(*traits_, peer_share, sz.ciphertext);
+    std::array<std::byte, mlkem::shared_secret_size> kem_ss{};
+    wipe_at_exit<decltype(kem_ss)> wipe_ss{kem_ss};
+    // Any other decapsulation failure is ours: internal_error (draft §3.1.2).
+    if (!mlkem::decaps(traits_->kem, dk, parts.kem, kem_ss)) return internal_errc::crypto_failure;
+    TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(parts.ecdh));
+    return join_secret(*traits_, kem_ss, ecdh_ss.view());
+  }
+
+ private:
+  const hybrid_traits* traits_;
+  std::vector<std::byte> dk_;
+  std::unique_ptr<key_exchange> ecdh_;
+  std::vector<std::byte> public_;
+};
+
+// d and z empty: random key pair.
+result<std::unique_ptr<key_exchange>> make_client(const hybrid_traits& t, bytes d, bytes z,
+                                                  std::unique_ptr<key_exchange> ecdh) {
+  if (!ecdh || ecdh->group() != t.ecdh) return internal_errc::invalid_argument;
+  const auto sz = mlkem::size_of(t.kem);
+  std::vector<std::byte> ek(sz.encapsulation_key);
+  std::vector<std::byte> dk(sz.decapsulation_key);
+  const auto made = d.empty() ? mlkem::keygen(t.kem, ek, dk) : mlkem::keygen_internal(t.kem, d, z, ek, dk);
+  if (!made) {
+    secure_wipe(dk);
+    return made.error();
+  }
+  std::vector<std::byte> pub = join(t, ek, ecdh->public_key());
+  return std::unique_ptr<key_exchange>(
+      std::make_unique<hybrid_key_exchange>(t, std::move(dk), std::move(ecdh), std::move(pub)));
+}
+
+// m empty: random encapsulation.
+result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m,
+                             std::unique_ptr<key_exchange> ecdh) {
+  if (!ecdh || ecdh->group() != t.ecdh) return internal_errc::invalid_argument;
+  const auto sz = mlkem::size_of(t.kem);
+  if (client_share.size() != sz.encapsulation_key + t.ecdh_share) return protocol_errc::illegal_parameter;
+  const share_parts parts = split(t, client_share, sz.encapsulation_key);
+  std::vector<std::byte> ct(sz.ciphertext);
+  std::array<std::byte, mlkem::shared_secret_size> kem_ss{};
+  wipe_at_exit<decltype(kem_ss)> wipe_ss{kem_ss};
+  // The encapsulation-key check (FIPS 203 §7.2) fails with illegal_parameter (draft §3.1.2).
+  TLS13_TRY(m.empty() ? mlkem::encaps(t.kem, parts.kem, ct, kem_ss)
+                      : mlkem::encaps_internal(t.kem, parts.kem, m, ct, kem_ss));
+  TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(parts.ecdh));
+  return server_share{join(t, ct, ecdh->public_key()), join_secret(t, kem_ss, ecdh_ss.view())};
+}
+
+}  // namespace
+
+bool hybrid_supported(named_group g) noexcept { return find_hybrid(g) != nullptr; }
+
+hybrid_share_sizes hybrid_sizes(named_group g) noexcept {
+  const hybrid_traits* t = find_hybrid(g);
+  if (t == nullptr) return {};
+  const auto sz = mlkem::size_of(t->kem);
+  return {sz.encapsulation_key + t->ecdh_share, sz.ciphertext + t->ecdh_share,
+          mlkem::shared_secret_size + t->ecdh_secret};
+}
+
+result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g) {
+  const hybrid_traits* t = find_hybrid(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  TLS13_TRY_ASSIGN(auto ecdh, generate_key_exchange(t->ecdh));
+  return make_client(*t, {}, {}, std::move(ecdh));
+}
+
+result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share) {
+  const hybrid_traits* t = find_hybrid(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  TLS13_TRY_ASSIGN(auto ecdh, generate_key_exchange(t->ecdh));
+  return respond(*t, client_share, {}, std::move(ecdh));
+}
+
+result<std::unique_ptr<key_exchange>> hybrid_key_exchange_from_seeds(named_group g, bytes d, bytes z,
+                                                                     std::unique_ptr<key_exchange> ecdh) {
+  const hybrid_traits* t = find_hybrid(g);
+  if (t == nullptr || d.size() != 32 || z.size() != 32) return internal_errc::invalid_argument;
+  return make_client(*t, d, z, std::move(ecdh));
+}
+
+result<server_share> respond_hybrid_key_exchange_with(named_group g, bytes client_share, bytes m,
+                                                      std::unique_ptr<key_exchange> ecdh) {
+  const hybrid_traits* t = find_hybrid(g);
+  if (t == nullptr || m.size() != 32) return internal_errc::invalid_argument;
+  return respond(*t, client_share, m, std::move(ecdh));
+}
+
+}  // namespace tls13::crypto
