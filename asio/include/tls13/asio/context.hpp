@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context_base.hpp>
 #include <boost/asio/ssl/verify_mode.hpp>
 #include <boost/system/system_error.hpp>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -151,6 +152,53 @@ class context {
     });
   }
 
+  // 0-RTT (RFC 8446 §2.3; off by default; docs/ZERO_RTT.md). Client: stream handshakes with early
+  // data (stream::async_handshake_with_early_data) offer it when the ticket being resumed allows
+  // it; plain handshakes never do. Early data can be replayed by an attacker: send only requests
+  // that are safe to repeat.
+  void set_early_data(bool enable) {
+    boost::system::error_code ec;
+    set_early_data(enable, ec);
+    if (ec) throw boost::system::system_error(ec, "set_early_data");
+  }
+  void set_early_data(bool enable, boost::system::error_code& ec) {
+    update([&](state& s) { s.early_data = enable; });
+    ec = {};
+  }
+  // Server: accept up to `max_bytes` of early data on resumption (0: never, the default); tickets
+  // issued from now on allow it. Streams then see stream::in_early_data() while they read it.
+  void set_max_early_data(std::uint32_t max_bytes) {
+    boost::system::error_code ec;
+    set_max_early_data(max_bytes, ec);
+    if (ec) throw boost::system::system_error(ec, "set_max_early_data");
+  }
+  void set_max_early_data(std::uint32_t max_bytes, boost::system::error_code& ec) {
+    update([&](state& s) { s.max_early_data = max_bytes; });
+    ec = {};
+  }
+  // Server: the store that refuses a replayed ClientHello's early data (null: the process-wide
+  // Bloom filter). Every server that accepts the same tickets must share one.
+  void set_anti_replay(std::shared_ptr<const anti_replay_store> store) {
+    boost::system::error_code ec;
+    set_anti_replay(std::move(store), ec);
+    if (ec) throw boost::system::system_error(ec, "set_anti_replay");
+  }
+  void set_anti_replay(std::shared_ptr<const anti_replay_store> store, boost::system::error_code& ec) {
+    update([&](state& s) { s.anti_replay = std::move(store); });
+    ec = {};
+  }
+  // Server: stateful single-use tickets (make_memory_session_store()) instead of the sealed ones
+  // of the ticket-key ring; 0-RTT under them needs no anti-replay check. Null: sealed tickets.
+  void set_session_store(std::shared_ptr<const server_session_store> store) {
+    boost::system::error_code ec;
+    set_session_store(std::move(store), ec);
+    if (ec) throw boost::system::system_error(ec, "set_session_store");
+  }
+  void set_session_store(std::shared_ptr<const server_session_store> store, boost::system::error_code& ec) {
+    update([&](state& s) { s.session_store = std::move(store); });
+    ec = {};
+  }
+
   method get_method() const noexcept { return method_; }
   bool is_server() const noexcept { return method_ == tls_server || method_ == tlsv13_server; }
 
@@ -180,6 +228,10 @@ class context {
     std::shared_ptr<const client_ticket_store> ticket_store = make_memory_ticket_store();
     std::shared_ptr<const ticket_key_ring> ticket_keys;
     std::size_t tickets_full = 2, tickets_resumed = 1;
+    bool early_data = false;
+    std::uint32_t max_early_data = 0;
+    std::shared_ptr<const anti_replay_store> anti_replay;
+    std::shared_ptr<const server_session_store> session_store;
   };
 
   static void set(boost::system::error_code& ec, std::error_code e) { ec = asio_detail::to_boost(e); }
@@ -231,6 +283,7 @@ class context {
       c->client_certificate = ck;
     }
     c->ticket_store = s.ticket_store;
+    c->enable_early_data = s.early_data;
     return c;
   }
 
@@ -246,6 +299,9 @@ class context {
     c->ticket_keys = s.ticket_keys;
     c->tickets_after_full_handshake = s.tickets_full;
     c->tickets_after_resumption = s.tickets_resumed;
+    c->session_store = s.session_store;
+    c->max_early_data = s.max_early_data;
+    c->anti_replay = s.anti_replay;
     using boost::asio::ssl::verify_fail_if_no_peer_cert;
     using boost::asio::ssl::verify_peer;
     if (s.verify_mode & verify_peer)

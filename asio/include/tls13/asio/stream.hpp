@@ -9,7 +9,9 @@
 #include <boost/asio/ssl/verify_mode.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -123,6 +125,51 @@ class stream : public boost::asio::ssl::stream_base {
         token, next_);
   }
 
+  // ---- 0-RTT (RFC 8446 §2.3, docs/ZERO_RTT.md)
+  // Client: the handshake, with `early` sent as early data right behind the ClientHello when the
+  // context has set_early_data(true) and the ticket being resumed allows it. Completes with the
+  // number of leading bytes of `early` the server accepted: 0 when it refused them or no 0-RTT was
+  // possible (no ticket, a ticket without early data, a HelloRetryRequest), fewer than all when the
+  // ticket's max_early_data was reached. The application writes the rest (on 0: all of it) after
+  // the handshake. An attacker can replay early data: send only what is safe to repeat. `early`
+  // must stay valid until the operation completes.
+  template <class ConstBufferSequence>
+  std::size_t handshake_with_early_data(const ConstBufferSequence& early) {
+    boost::system::error_code ec;
+    const std::size_t n = handshake_with_early_data(early, ec);
+    if (ec) throw boost::system::system_error(ec, "handshake_with_early_data");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t handshake_with_early_data(const ConstBufferSequence& early, boost::system::error_code& ec) {
+    if (!start(client, ec, true)) return 0;
+    return asio_detail::run_sync(next_, engine_,
+                                 asio_detail::early_handshake_step_fn<ConstBufferSequence>{early}, ec);
+  }
+  template <class ConstBufferSequence,
+            boost::asio::completion_token_for<void(boost::system::error_code, std::size_t)>
+                EarlyHandshakeToken = boost::asio::default_completion_token_t<executor_type>>
+  auto async_handshake_with_early_data(const ConstBufferSequence& early, EarlyHandshakeToken&& token = {}) {
+    using step = starter<asio_detail::early_handshake_step_fn<ConstBufferSequence>>;
+    boost::system::error_code ec;
+    const bool ok = start(client, ec, true);
+    return boost::asio::async_compose<EarlyHandshakeToken, void(boost::system::error_code, std::size_t)>(
+        asio_detail::io_op<stream, step, true>(*this, step{{early}, ok ? boost::system::error_code{} : ec}),
+        token, next_);
+  }
+  // Client: the server took our early data. Server: we took the client's (see in_early_data()).
+  bool early_data_accepted() const noexcept { return engine_.early_data_accepted(); }
+  // Server: 0-RTT was accepted and the client's Finished has not been read yet, so what reads
+  // deliver now is early data that may be a replay: answer only requests that are safe to repeat
+  // (RFC 8470: 425 Too Early for the others). With accepted 0-RTT a server's handshake completes
+  // once its flight is out, so the early data can be answered at once (0.5-RTT); later reads take
+  // the client's EndOfEarlyData and Finished, and this turns false. A bad client Finished is then
+  // the error of that read, and of every operation after it.
+  bool in_early_data() const noexcept { return engine_.in_early_data(); }
+  // Server: how many bytes of early data reads have delivered so far (a request that contains any
+  // of them arrived, at least in part, as early data).
+  std::uint64_t early_bytes_read() const noexcept { return engine_.early_bytes_read(); }
+
   // ---- data
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
@@ -193,16 +240,18 @@ class stream : public boost::asio::ssl::stream_base {
   template <class, class, bool>
   friend class asio_detail::io_op;
 
-  // A step that first reports a setup error (bad config) and otherwise runs `Inner`.
+  // A step that first reports a setup error (bad config) and otherwise runs `Inner`; with `bytes`,
+  // it completes with that many bytes (the buffered handshake: all of the buffer was used).
   template <class Inner>
   struct starter {
     Inner inner;
     boost::system::error_code setup_error;
-    std::size_t bytes = 0;
+    std::optional<std::size_t> bytes = std::nullopt;
     asio_detail::step_result operator()(asio_detail::engine& e, bool wrote) const {
       if (setup_error) return {asio_detail::want::done, setup_error};
       auto r = inner(e, wrote);
-      if (r.what == asio_detail::want::done && !r.ec) r.bytes = bytes;
+      const bool last = r.what == asio_detail::want::done || r.what == asio_detail::want::output_done;
+      if (bytes && last && !r.ec) r.bytes = *bytes;
       return r;
     }
   };
@@ -215,9 +264,10 @@ class stream : public boost::asio::ssl::stream_base {
   }
 
   // Creates the core connection from the context's current snapshot and this stream's settings.
-  bool start(handshake_type type, boost::system::error_code& ec) {
+  // A client offers 0-RTT only in the handshake that has early data to send.
+  bool start(handshake_type type, boost::system::error_code& ec, bool with_early_data = false) {
     if (engine_.has_connection()) return true;
-    result<connection> c = type == client ? make_client() : make_server();
+    result<connection> c = type == client ? make_client(with_early_data) : make_server();
     if (!c) {
       ec = asio_detail::to_boost(c.error());
       return false;
@@ -227,11 +277,13 @@ class stream : public boost::asio::ssl::stream_base {
     return true;
   }
 
-  result<connection> make_client() {
+  result<connection> make_client(bool with_early_data) {
     auto cfg = ctx_->client_snapshot();
-    if (verify_mode_ || verify_depth_) {
+    const bool no_early = cfg->enable_early_data && !with_early_data;
+    if (verify_mode_ || verify_depth_ || no_early) {
       auto copy = std::make_shared<client_config>(*cfg);
       if (verify_mode_) copy->verify_peer = (*verify_mode_ & boost::asio::ssl::verify_peer) != 0;
+      if (no_early) copy->enable_early_data = false;
       cfg = std::move(copy);
     }
     return connection::client(std::move(cfg), server_name_);

@@ -93,8 +93,23 @@ class engine {
     }
   }
 
+  // ---- 0-RTT
+  // Server: 0-RTT was accepted and the client's Finished has not been read yet: data that reads
+  // deliver now is early data, which an attacker may have replayed (RFC 8446 §8, RFC 8470).
+  bool in_early_data() const noexcept { return conn_ && conn_->in_early_data(); }
+  // Server: the early-data bytes reads have delivered so far.
+  std::uint64_t early_bytes_read() const noexcept { return early_read_; }
+  // Client: the server accepted our early data (known once the handshake completed). Server: we
+  // accepted the client's.
+  bool early_data_accepted() const noexcept { return conn_ && conn_->info().early_data_accepted; }
+
   // ---- operation steps
-  step_result handshake_step();
+  // `early` (client only, may be null): sent as 0-RTT data right behind the ClientHello when the
+  // ticket allows it. The step completes with the number of those bytes the server accepted.
+  // Server with accepted 0-RTT: completes once its flight is written (reads then deliver the early
+  // data; the client's EndOfEarlyData and Finished are processed by later reads).
+  template <class ConstBuffers = boost::asio::const_buffer>
+  step_result handshake_step(const ConstBuffers* early = nullptr);
   template <class MutableBuffers>
   step_result read_step(const MutableBuffers& buffers);
   template <class ConstBuffers>
@@ -123,22 +138,52 @@ class engine {
   vector_sink out_, writing_;
   bool writing_busy_ = false;
   bool close_sent_ = false, peer_closed_ = false;
+  bool early_tried_ = false;       // client: the early data went out (or could not)
+  std::size_t early_written_ = 0;  // client: early-data bytes sent
+  std::uint64_t early_read_ = 0;   // server: early-data bytes delivered by reads
 };
 
-inline step_result engine::handshake_step() {
+template <class ConstBuffers>
+step_result engine::handshake_step(const ConstBuffers* early) {
   if (!conn_) return {want::done, boost::asio::error::invalid_argument};
   for (;;) {
     auto ev = poll();
     if (!ev)
       return output_pending() ? step_result{want::output_done, to_boost(ev.error())} : fail(ev.error());
-    if (std::holds_alternative<events::flush>(*ev)) return {want::output};
+    if (std::holds_alternative<events::flush>(*ev)) {
+      // Client: the first flush carries the ClientHello; the early data rides along in the same write.
+      if (early != nullptr && !early_tried_) {
+        early_tried_ = true;
+        if (conn_->can_write_early()) {
+          for (auto it = boost::asio::buffer_sequence_begin(*early);
+               it != boost::asio::buffer_sequence_end(*early); ++it) {
+            const boost::asio::const_buffer b = *it;
+            if (b.size() == 0) continue;
+            auto r = conn_->write_early(as_bytes(b.data(), b.size()), out_);
+            if (!r)
+              return output_pending() ? step_result{want::output_done, to_boost(r.error())} : fail(r.error());
+            early_written_ += *r;
+            if (*r < b.size()) break;  // the ticket's max_early_data is reached
+          }
+        }
+      }
+      // Server with accepted 0-RTT: the handshake is complete for the application once our flight
+      // is out (0.5-RTT); reads deliver the early data and then take EndOfEarlyData and Finished.
+      if (conn_->in_early_data()) return {want::output_done};
+      return {want::output};
+    }
     if (std::holds_alternative<events::need_input>(*ev)) {
       if (output_pending()) return {want::output};
+      if (conn_->in_early_data()) return {want::done};
       return {want::input};
     }
-    if (std::holds_alternative<events::handshake_done>(*ev))
-      return output_pending() ? step_result{want::output_done} : step_result{want::done};
-    // Application data or a close before the handshake completed cannot happen in TLS 1.3.
+    if (std::holds_alternative<events::handshake_done>(*ev)) {
+      const std::size_t accepted = early != nullptr && conn_->info().early_data_accepted ? early_written_ : 0;
+      return {output_pending() ? want::output_done : want::done, {}, accepted};
+    }
+    // Accepted early data before the client's Finished: left in place for the first read.
+    if (std::holds_alternative<events::app_data>(*ev) && conn_->in_early_data()) return {want::done};
+    // Anything else before the handshake completed cannot happen in TLS 1.3.
     return {want::done, boost::asio::error::operation_not_supported};
   }
 }
@@ -157,11 +202,13 @@ step_result engine::read_step(const MutableBuffers& buffers) {
       const std::size_t n =
           boost::asio::buffer_copy(buffers, boost::asio::const_buffer(a->payload.data(), a->payload.size()));
       conn_->consume_app_data(n);
+      if (a->early) early_read_ += n;
       return {want::done, {}, n};
     }
-    if (std::holds_alternative<events::flush>(*ev)) {
-      // A KeyUpdate reply: send it unless a write is already on the wire (it will take it along).
-      if (!writing_busy_) return {want::output};
+    if (std::holds_alternative<events::flush>(*ev) || std::holds_alternative<events::handshake_done>(*ev)) {
+      // A KeyUpdate reply, or (server after 0-RTT) the client's Finished was taken and our tickets
+      // are queued: send them unless a write is already on the wire (it will take them along).
+      if (output_pending() && !writing_busy_) return {want::output};
       continue;
     }
     if (std::holds_alternative<events::need_input>(*ev)) {
@@ -210,7 +257,9 @@ inline step_result engine::shutdown_step(bool send_only) {
       conn_->consume_app_data(a->payload.size());  // data after our close_notify is dropped
       continue;
     }
-    if (std::holds_alternative<events::flush>(*ev)) continue;
+    // A flush, or (server after 0-RTT) the client's Finished arriving after our close_notify.
+    if (std::holds_alternative<events::flush>(*ev) || std::holds_alternative<events::handshake_done>(*ev))
+      continue;
     if (std::holds_alternative<events::need_input>(*ev)) return {want::input};
     peer_closed_ = true;  // peer_closed / closed: both directions are done
     return {want::done};

@@ -18,6 +18,12 @@ namespace tls13::asio_detail {
 struct handshake_step_fn {
   step_result operator()(engine& e, bool) const { return e.handshake_step(); }
 };
+// Client handshake with 0-RTT data: `bytes` of the result is how much of it the server accepted.
+template <class ConstBuffers>
+struct early_handshake_step_fn {
+  ConstBuffers early;
+  step_result operator()(engine& e, bool) const { return e.handshake_step(&early); }
+};
 template <class MutableBuffers>
 struct read_step_fn {
   MutableBuffers buffers;
