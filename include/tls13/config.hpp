@@ -129,6 +129,9 @@ struct server_config : common_config {
   // Bloom filter per process). It arrives as events::app_data{early = true} before handshake_done.
   std::uint32_t max_early_data = 0;
   std::shared_ptr<const anti_replay_store> anti_replay;
+  // Replay decisions by the driver instead of `anti_replay` (e.g. a store it asks asynchronously):
+  // poll() returns events::replay_check and waits for connection::resolve_replay_check().
+  bool external_anti_replay = false;
   // The anti-replay store must remember a ClientHello for tolerance + 1 s (validate() checks this
   // for the default store, whose window is 20 s).
   std::chrono::milliseconds early_data_age_tolerance{10000};

@@ -81,10 +81,17 @@ struct app_data {
 };
 struct peer_closed {};
 struct closed {};
+// Server with server_config::external_anti_replay: 0-RTT for this ClientHello now hinges only on
+// whether it is new. Look the id up in the shared anti-replay state (it may take a network round
+// trip), answer with connection::resolve_replay_check() and poll again; until then poll() reads
+// nothing and returns this event again.
+struct replay_check {
+  tls13::bytes client_hello_id;  // the first PSK binder; valid until resolve_replay_check()
+};
 }  // namespace events
 
 using event = std::variant<events::need_input, events::flush, events::handshake_done, events::app_data,
-                           events::peer_closed, events::closed>;
+                           events::peer_closed, events::closed, events::replay_check>;
 
 // What the handshake agreed on.
 struct session_info {
@@ -131,6 +138,9 @@ class connection {
   // take fewer). handshake_done{early_data_accepted} says whether the server took them; if not,
   // resend what is still needed with write().
   bool can_write_early() const noexcept;
+  // The answer to events::replay_check: fresh (0-RTT accepted) or replayed (refused; the handshake
+  // goes on in 1-RTT). Without a pending check: internal_errc::invalid_state.
+  result<void> resolve_replay_check(replay_verdict verdict);
   result<std::size_t> write_early(bytes plaintext, output_sink& out);
   // Queues close_notify (half-close: reading goes on until the peer closes).
   void close(output_sink& out);

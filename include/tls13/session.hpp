@@ -105,7 +105,7 @@ std::shared_ptr<server_session_store> make_memory_session_store(std::size_t max_
 // 0-RTT anti-replay (RFC 8446 §8): remembers which ClientHellos (by their PSK binder) carried early
 // data inside the freshness window. A false "replayed" only costs the client its 0-RTT (the
 // handshake goes on in 1-RTT); "fresh" must never be answered twice for the same id in the window.
-enum class replay_verdict : std::uint8_t { fresh, replayed };
+// (replay_verdict: tls13/types.hpp)
 
 class anti_replay_store {
  public:

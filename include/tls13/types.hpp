@@ -65,6 +65,9 @@ constexpr bool is_hybrid_group(named_group g) noexcept {
          g == named_group::secp384r1_mlkem1024;
 }
 
+// An anti-replay store's answer for a ClientHello carrying 0-RTT (tls13/session.hpp).
+enum class replay_verdict : std::uint8_t { fresh, replayed };
+
 // RFC 8446 §4.2.3
 enum class signature_scheme : std::uint16_t {
   rsa_pkcs1_sha256 = 0x0401,

@@ -67,6 +67,9 @@ result<std::size_t> connection::write(bytes plaintext, output_sink& out) {
 }
 bool connection::can_write() const noexcept { return core_->can_write(); }
 bool connection::in_early_data() const noexcept { return core_->in_early_data(); }
+result<void> connection::resolve_replay_check(replay_verdict verdict) {
+  return core_->resolve_replay_check(verdict);
+}
 bool connection::can_write_early() const noexcept { return core_->can_write_early(); }
 result<std::size_t> connection::write_early(bytes plaintext, output_sink& out) {
   return core_->write_early(plaintext, out);

@@ -53,6 +53,19 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
     in.consumed += app_wire_size_;
     app_len_ = app_offset_ = app_start_ = app_wire_size_ = 0;
   }
+  if (replay_wait_ == replay_wait::pending) return event{events::replay_check{replay_id_}};
+  if (replay_wait_ == replay_wait::answered) {
+    // The held ClientHello again, now with the driver's answer (server_early_data_allowed).
+    const std::vector<std::byte> hello = std::move(held_client_hello_);
+    held_client_hello_.clear();
+    auto r = on_handshake_message(hello);
+    replay_wait_ = replay_wait::none;
+    if (!r) {
+      fail(r.error());
+      return r.error();
+    }
+    if (*r) return std::move(**r);
+  }
   if (state_ == state::client_start) {
     if (auto r = client_send_hello(); !r) {
       fail(r.error());
@@ -238,6 +251,7 @@ result<std::optional<event>> connection_core::on_handshake_message(bytes message
   const auto* row = handshake::find_transition(state_, kind);
   if (row == nullptr) return protocol_errc::unexpected_message;
   TLS13_TRY_ASSIGN(const state next, dispatch(kind, message));
+  if (replay_wait_ == replay_wait::pending) return std::optional<event>(events::replay_check{replay_id_});
   if (!handshake::allows(*row, next)) return internal_errc::invalid_state;  // a handler broke the table
   state_ = next;
   return std::optional<event>{};
@@ -483,6 +497,13 @@ result<std::size_t> connection_core::write_early(bytes plaintext, output_sink& o
   }
   early_budget_ -= n;
   return n;
+}
+
+result<void> connection_core::resolve_replay_check(replay_verdict verdict) noexcept {
+  if (replay_wait_ != replay_wait::pending) return internal_errc::invalid_state;
+  replay_answer_ = verdict;
+  replay_wait_ = replay_wait::answered;
+  return {};
 }
 
 bool connection_core::can_write() const noexcept {

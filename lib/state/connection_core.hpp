@@ -37,6 +37,7 @@ class connection_core {
   result<std::size_t> write(bytes plaintext, output_sink& out);
   bool can_write_early() const noexcept { return early_writable_ && !error_; }
   bool can_write() const noexcept;
+  result<void> resolve_replay_check(replay_verdict verdict) noexcept;
   bool in_early_data() const noexcept {
     return role_ == role::server && info_.early_data_accepted && state_ != handshake::state::connected;
   }
@@ -110,7 +111,7 @@ class connection_core {
   result<void> client_start_early_data();  // after the ClientHello offering early_data went out
   bool server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
                                  std::uint32_t obfuscated_age, const session::ticket_contents& t,
-                                 std::string_view alpn) const;
+                                 std::string_view alpn);
   result<handshake::state> server_on_end_of_early_data(bytes body);
 
   // ---- shared by both flows (peer_auth.cpp)
@@ -154,7 +155,13 @@ class connection_core {
   std::size_t early_budget_ = 0;  // bytes of early data still allowed (client: to send; server: to take)
   std::optional<keyschedule::traffic_secret> client_early_;
   crypto::digest client_hello_hash_;  // server: Transcript-Hash(ClientHello), for the early key
-  crypto::digest pre_message_hash_;   // transcript before the current CertificateVerify / Finished
+  // Server, external anti-replay: the ClientHello waits (a copy) until the driver answers.
+  enum class replay_wait : std::uint8_t { none, pending, answered };
+  replay_wait replay_wait_ = replay_wait::none;
+  replay_verdict replay_answer_ = replay_verdict::replayed;
+  std::vector<std::byte> replay_id_;
+  std::vector<std::byte> held_client_hello_;
+  crypto::digest pre_message_hash_;  // transcript before the current CertificateVerify / Finished
   cipher_suite suite_{};
   crypto::hash_alg hash_ = crypto::hash_alg::sha256;
 

@@ -235,6 +235,7 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
       info_.early_data_accepted = true;
       early_budget_ = cfg.max_early_data;
     }
+    if (replay_wait_ == replay_wait::pending) return {};  // nothing kept: the ClientHello is re-run
     psk_.emplace(std::move(t->psk));
     psk_accepted_ = true;
     selected_psk_ = static_cast<std::uint16_t>(i);
@@ -248,8 +249,7 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
 
 bool connection_core::server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
                                                 std::uint32_t obfuscated_age,
-                                                const session::ticket_contents& t,
-                                                std::string_view alpn) const {
+                                                const session::ticket_contents& t, std::string_view alpn) {
   const auto& cfg = *server_cfg_;
   if (!ch.extensions.has(extension_type::early_data) || cfg.max_early_data == 0 || t.max_early_data == 0)
     return false;
@@ -266,7 +266,13 @@ bool connection_core::server_early_data_allowed(const handshake::client_hello& c
   // A stateful ticket was taken from the store: a replay of this ClientHello cannot find it again.
   if (cfg.session_store) return true;
   // Last, so that only ClientHellos we would otherwise accept are recorded.
-  return replay_store(cfg).check_and_insert(binder, now) == replay_verdict::fresh;
+  if (!cfg.external_anti_replay)
+    return replay_store(cfg).check_and_insert(binder, now) == replay_verdict::fresh;
+  // The driver decides: ask (server_on_client_hello stops here), or use its answer on the re-run.
+  if (replay_wait_ == replay_wait::answered) return replay_answer_ == replay_verdict::fresh;
+  replay_id_.assign(binder.begin(), binder.end());
+  replay_wait_ = replay_wait::pending;
+  return false;
 }
 
 result<handshake::state> connection_core::server_on_end_of_early_data(bytes body) {

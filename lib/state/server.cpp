@@ -145,6 +145,11 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     transcript_.emplace(std::move(t));
   }
   TLS13_TRY(server_try_psk(ch, message, c.sni, c.alpn ? std::string_view(*c.alpn) : std::string_view{}));
+  if (replay_wait_ == replay_wait::pending) {
+    // The driver decides on 0-RTT (events::replay_check): run this ClientHello again once it has.
+    held_client_hello_.assign(message.begin(), message.end());
+    return state_;
+  }
   if (!psk_accepted_ && !c.key) return c.cert_error;
   TLS13_TRY(transcript_->update(message));
   if (info_.early_data_accepted) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct endpoint {
   std::vector<std::byte> inbox;  // bytes from the peer not yet consumed
   vector_sink out;
   std::string received;
+  // Answers events::replay_check (server with external_anti_replay); unset: the pump stops there.
+  std::function<replay_verdict(bytes)> on_replay_check;
+  int replay_checks = 0;
   bool done = false, peer_closed = false, closed = false;
   std::error_code error;
 
@@ -60,6 +64,12 @@ struct endpoint {
         return false;
       }
       if (std::holds_alternative<events::need_input>(*ev)) return true;
+      if (auto* rc = std::get_if<events::replay_check>(&*ev)) {
+        ++replay_checks;
+        if (!on_replay_check) return true;  // the decision is pending
+        if (!conn->resolve_replay_check(on_replay_check(rc->client_hello_id))) return false;
+        continue;
+      }
       if (std::holds_alternative<events::handshake_done>(*ev)) done = true;
       if (auto* a = std::get_if<events::app_data>(&*ev)) {
         received.append(reinterpret_cast<const char*>(a->payload.data()), a->payload.size());

@@ -193,6 +193,66 @@ TEST(EarlyData, StatefulTicketsMakeReplaysFindNothing) {
   EXPECT_EQ(taken.load(), 1);
 }
 
+// External decisions (events::replay_check): the driver answers for the ClientHello, possibly later.
+TEST(EarlyData, ExternalReplayDecisionFreshAcceptsIt) {
+  setup s;
+  s.server->external_anti_replay = true;
+  s.prime();
+  auto p = s.start("early bytes");
+  std::vector<std::byte> seen;
+  p.server.on_replay_check = [&](bytes id) {
+    seen.assign(id.begin(), id.end());
+    return replay_verdict::fresh;
+  };
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_EQ(p.server.replay_checks, 1);
+  EXPECT_EQ(seen.size(), 32u);  // the SHA-256 binder
+  EXPECT_TRUE(p.server.conn->info().early_data_accepted);
+  EXPECT_EQ(p.server.received, "early bytes");
+}
+
+TEST(EarlyData, ExternalReplayDecisionReplayedRefusesItAndGoesOnIn1Rtt) {
+  setup s;
+  s.server->external_anti_replay = true;
+  s.prime();
+  auto p = s.start("early bytes");
+  p.server.on_replay_check = [](bytes) { return replay_verdict::replayed; };
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_EQ(p.server.replay_checks, 1);
+  EXPECT_FALSE(p.server.conn->info().early_data_accepted);
+  EXPECT_FALSE(p.client.conn->info().early_data_accepted);
+  EXPECT_TRUE(p.server.conn->info().resumed);
+  EXPECT_EQ(p.server.received, "");  // skipped, not delivered
+}
+
+TEST(EarlyData, ExternalReplayDecisionWaitsForTheDriver) {
+  setup s;
+  s.server->external_anti_replay = true;
+  s.prime();
+  auto p = s.start("later");
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());  // stops at the pending check
+  EXPECT_EQ(p.server.replay_checks, 1);
+  EXPECT_EQ(p.server.out.size(), 0u);  // nothing sent while it waits
+  ASSERT_TRUE(p.server.pump());        // polled again: the same event, still nothing read or sent
+  EXPECT_EQ(p.server.replay_checks, 2);
+  EXPECT_EQ(p.server.out.size(), 0u);
+  EXPECT_TRUE(p.server.conn->resolve_replay_check(replay_verdict::fresh));
+  // Answered twice: there is nothing pending any more.
+  EXPECT_EQ(p.server.conn->resolve_replay_check(replay_verdict::fresh).error(),
+            make_error_code(internal_errc::invalid_state));
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.server.conn->info().early_data_accepted);
+  EXPECT_EQ(p.server.received, "later");
+}
+
+TEST(EarlyData, NoExternalCheckWithoutAPendingDecision) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  EXPECT_EQ(p.server.conn->resolve_replay_check(replay_verdict::fresh).error(),
+            make_error_code(internal_errc::invalid_state));
+}
+
 TEST(SessionStore, TakesOnceHonoursExpiryAndBoundsItsSize) {
   auto store = make_memory_session_store(2);
   const auto t0 = std::chrono::system_clock::now();
