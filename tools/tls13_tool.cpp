@@ -376,7 +376,12 @@ int run_server(const tool::options& o) {
 
 }  // namespace
 
+namespace tool {
+int run_verify(int argc, char** argv);  // verify_command.cpp: `tls13 verify ...`
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "verify") == 0) return tool::run_verify(argc - 1, argv + 1);
   auto opts = tool::parse(argc, argv);
   if (!opts) {
     std::cerr << tool::usage;

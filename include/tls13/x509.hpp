@@ -1,17 +1,23 @@
-// Certificates, trust stores and the verifier interface the handshake calls.
-// The default verifier builds and checks the chain with libcrypto (X509_STORE_CTX): chain to a
-// trusted root, validity at the given time, host name (DNS / IP SANs, never the subject CN),
-// and the TLS purpose (serverAuth / clientAuth). A stricter policy engine implements the same
-// interface later.
+// Certificates, trust stores, the strict path validator the handshake calls, and OCSP.
+//
+// The default verifier builds the path with libcrypto (X509_verify_cert: candidate issuers, cross-signed
+// roots, loops, depth, name constraints, X509_V_FLAG_X509_STRICT, X509_V_FLAG_PARTIAL_CHAIN so trust
+// anchors need not be self-signed) and then applies the web-PKI rules OpenSSL does not enforce by
+// default: extendedKeyUsage by role, keyUsage, no CA as end entity, SAN required and matched per
+// RFC 9525 (no CN fallback), version 3 and serial rules, duplicate and unknown critical extensions,
+// no MD5 / SHA-1 signatures, RSA >= 2048 and only P-256 / P-384 / Ed25519 keys, bounded path-building
+// work. docs/X509.md lists every rule and where it differs from OpenSSL's defaults.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tls13/errors.hpp"
+#include "tls13/keys.hpp"
 #include "tls13/types.hpp"
 
 namespace tls13 {
@@ -24,7 +30,8 @@ result<der_chain> load_certificate_chain_file(const std::string& path);
 
 enum class peer_role : std::uint8_t { server, client };
 
-// A set of trust anchors. Thread-safe once built; share it between verifiers.
+// A set of trust anchors. Thread-safe once built; share it between verifiers. To reload anchors
+// without a restart, build a new store and a new verifier and swap them into the config.
 class trust_store {
  public:
   static result<std::shared_ptr<trust_store>> create();
@@ -50,9 +57,18 @@ class trust_store {
 
 struct verify_request {
   const std::vector<bytes>* chain = nullptr;  // DER, leaf first, as the peer sent it
-  std::string_view server_name;               // host to check (client side); empty: no host check
-  peer_role role = peer_role::server;         // whose chain this is
-  std::chrono::system_clock::time_point now{};
+  // Host to check (client side); empty: no host check. An IPv4 / IPv6 literal is matched against the
+  // iPAddress SANs only, anything else against the dNSName SANs (A-labels, case-insensitive).
+  std::string_view server_name;
+  peer_role role = peer_role::server;           // whose chain this is
+  std::chrono::system_clock::time_point now{};  // validation time; the zero time_point means "now"
+  // Optional IP target (textual IPv4 / IPv6), matched exactly against iPAddress SANs. When set,
+  // server_name must be empty.
+  std::string_view ip_address{};
+  // OCSP (RFC 6066 / RFC 8446 §4.4.2.1): the DER OCSPResponse stapled to the leaf's CertificateEntry
+  // (empty: none), and whether we asked for one (status_request), which arms must-staple.
+  bytes ocsp_response{};
+  bool ocsp_requested = false;
 };
 
 class certificate_verifier {
@@ -62,11 +78,85 @@ class certificate_verifier {
   virtual result<void> verify(const verify_request& req) const = 0;
 };
 
+// Web-PKI rules that can be tuned. The defaults are the strict policy of docs/X509.md.
+struct verify_policy {
+  std::size_t max_peer_certificates = 10;  // certificates the peer may send (leaf included)
+  unsigned max_path_attempts = 4;          // path builds per verification (retries around a bad issuer)
+  key_policy keys{};                       // RSA modulus bounds for every key of the path
+  bool require_leaf_eku = true;            // the leaf must carry extendedKeyUsage
+  bool require_server_san = true;          // a server leaf must carry subjectAltName
+};
+
+enum class ocsp_mode : std::uint8_t {
+  soft_fail,  // a missing, unusable or "unknown" staple is ignored; "revoked" is always fatal
+  hard_fail,  // a good, fresh, verified staple is required for every leaf that has an issuer
+};
+
+struct ocsp_policy {
+  ocsp_mode mode = ocsp_mode::soft_fail;
+  bool enforce_must_staple = true;  // RFC 7633: a leaf with status_request in its TLS feature needs a staple
+  std::chrono::seconds skew{300};   // clock skew allowed around thisUpdate / nextUpdate
+  std::chrono::seconds max_age_without_next_update{86400};  // freshness when nextUpdate is absent
+};
+
 struct verifier_options {
   int max_depth = 8;  // intermediates allowed between leaf and anchor
+  verify_policy policy{};
+  ocsp_policy ocsp{};
 };
+
+// The outcome of one validation, with what the `tls13 verify` command prints.
+struct verify_report {
+  std::error_code error;  // empty on success
+  std::string reason;     // human-readable explanation of the failure (no secrets); empty on success
+  int depth = -1;         // position in the built path of the offending certificate; -1 if none
+  der_chain chain;        // the path to the anchor, leaf first (empty if none was built)
+  std::vector<std::string> subjects;  // RFC 2253 subjects of `chain`
+  explicit operator bool() const noexcept { return !error; }
+};
+
+// Validates req against the anchors in `roots`. The default verifier returns report.error.
+verify_report verify_certificate_chain(const trust_store& roots, const verify_request& req,
+                                       const verifier_options& opts = {});
 
 std::shared_ptr<const certificate_verifier> make_default_verifier(std::shared_ptr<const trust_store> roots,
                                                                   verifier_options opts = {});
+
+// ---- OCSP (RFC 6960) ----
+
+enum class ocsp_cert_status : std::uint8_t { good, revoked, unknown };
+
+struct ocsp_response_info {
+  ocsp_cert_status status = ocsp_cert_status::unknown;
+  std::chrono::system_clock::time_point this_update{};
+  std::chrono::system_clock::time_point next_update{};  // zero if the response has none
+  std::chrono::system_clock::time_point revocation_time{};
+  int revocation_reason = -1;  // CRLReason, -1 if none
+  // Until when the response may be relied on (nextUpdate + skew, or thisUpdate + max age).
+  std::chrono::system_clock::time_point valid_until{};
+};
+
+// Verifies a DER OCSPResponse for `leaf` (issued by `issuer`, both DER, from a validated chain) at
+// time `now`: a successful basic response signed by the issuer, or by a delegated responder that the
+// issuer certified with id-kp-OCSPSigning and that is valid at `now`; a SingleResponse whose CertID
+// names the leaf; thisUpdate <= now + skew and now - skew <= nextUpdate. No MD5 / SHA-1 signatures.
+//   good / unknown        -> the info (callers decide what "unknown" means for them)
+//   revoked               -> certificate_errc::revoked
+//   anything else         -> certificate_errc::bad_certificate (the TLS engine should answer a bad
+//                            staple with bad_certificate_status_response)
+// `why`, if given, receives a human-readable reason on failure (and the revocation details).
+result<ocsp_response_info> verify_ocsp_response(bytes response, bytes leaf, bytes issuer,
+                                                std::chrono::system_clock::time_point now,
+                                                const ocsp_policy& policy = {}, std::string* why = nullptr);
+
+// Server side: may this response still be stapled? Verifies it like verify_ocsp_response and requires
+// status good. Returns until when it stays usable (reload before then); an error if it is not usable now.
+result<std::chrono::system_clock::time_point> ocsp_staple_valid_until(
+    bytes response, bytes leaf, bytes issuer, std::chrono::system_clock::time_point now,
+    const ocsp_policy& policy = {});
+
+// RFC 7633 must-staple: the leaf carries the TLS feature extension (1.3.6.1.5.5.7.1.24) listing
+// status_request (5). bad_certificate if the certificate or the extension does not parse.
+result<bool> requires_ocsp_staple(bytes leaf);
 
 }  // namespace tls13
