@@ -14,6 +14,7 @@ TLS13_PACKAGES=(
   clang libclang-rt-14-dev                                # libFuzzer + sanitizer runtimes for clang
   file binutils                                           # readelf / nm / file for the packaging checks
   curl                                                    # the demo fetches a page with curl too (an OpenSSL client)
+  valgrind                                                # mlkem_ct: ML-KEM constant-time check under memcheck
 )
 
 log() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }

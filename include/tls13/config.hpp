@@ -99,6 +99,10 @@ struct client_config : common_config {
   // sends it. Early data can be replayed by an attacker: send only what is safe to repeat
   // (docs/ZERO_RTT.md). Off by default.
   bool enable_early_data = false;
+  // Resumption: verify the server's chain from the original handshake again (kept in the ticket)
+  // with the verifier as it is now, so a trust change also ends resumed sessions; a ticket with no
+  // chain is then not offered. With 0-RTT the check runs before the early data is sent.
+  bool reverify_on_resume = false;
 };
 
 enum class client_auth { none, optional, required };

@@ -29,6 +29,8 @@ struct session_ticket {
   std::uint32_t max_early_data = 0;  // from the ticket's early_data extension
   std::chrono::system_clock::time_point received;  // for the obfuscated ticket age
   std::string alpn;                                // what the original connection negotiated
+  // The server's chain (DER, leaf first), kept only with client_config::reverify_on_resume.
+  std::vector<std::vector<std::byte>> peer_chain;
 
   // Versioned binary form, so tickets survive a restart (it holds the PSK: store it like a key).
   std::vector<std::byte> serialize() const;

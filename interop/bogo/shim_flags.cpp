@@ -109,6 +109,7 @@ flag_list auth_flags() {
       {"-require-any-client-certificate", boolean(&test_config::require_any_client_certificate)},
       {"-use-custom-verify-callback", boolean(&test_config::use_custom_verify_callback)},
       {"-expect-verify-result", boolean(&test_config::expect_verify_result)},
+      {"-reverify-on-resume", boolean(&test_config::reverify_on_resume)},
       {"-use-old-client-cert-callback", no_op()},  // our client certificate is always configured up front
       {"-use-early-callback", no_op()},            // and so is the server's (no select-certificate callback)
       // keyUsage is always enforced on the peer's leaf (RFC 8446 §4.4.2.2, digitalSignature), as

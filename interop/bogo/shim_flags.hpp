@@ -27,7 +27,7 @@ struct test_config {
   // credentials and peer verification
   std::string cert_file, key_file, expect_peer_cert_file;
   bool verify_peer = false, verify_fail = false, require_any_client_certificate = false;
-  bool use_custom_verify_callback = false, expect_verify_result = false;
+  bool use_custom_verify_callback = false, expect_verify_result = false, reverify_on_resume = false;
 
   // negotiation
   int min_version = 0, max_version = 0, expect_version = 0;

@@ -133,6 +133,7 @@ connection_setup make_client(const test_config& c, shim_state& state) {
   cfg->client_certificate = load_credential(c);
   if (!c.no_ticket) cfg->ticket_store = state.tickets;
   cfg->enable_early_data = c.enable_early_data;
+  cfg->reverify_on_resume = c.reverify_on_resume;
   // Without -host-name the client connects by address: the name is an IP literal, which keeps SNI
   // out of the ClientHello (RFC 6066 §3) and still names the server for the ticket store.
   s.server_name = !c.host_name.empty() ? c.host_name : (c.ipv6 ? "::1" : "127.0.0.1");

@@ -330,10 +330,12 @@ result<void> tls_socket::write_all(bytes data, std::size_t max_fragment) {
     const std::size_t chunk = max_fragment == 0 ? data.size() : std::min(max_fragment, data.size());
     if (!complete_ && !client_) {
       // BoringSSL's server writes right after its flight (0.5-RTT data, RFC 8446 §2.3), before the
-      // client's Finished; our core writes only after it. The runner waits for that data before it
-      // finishes the handshake, so there is nothing to wait for: unimplemented, not failed.
-      unimplemented(
-          "server write before the client's Finished (0.5-RTT data): the core has no half-RTT writes");
+      // client's Finished; so does ours once its Finished is out (connection::can_write).
+      if (!conn_.can_write()) unimplemented("server write before its own flight is out");
+      TLS13_TRY_ASSIGN(const std::size_t n, conn_.write(data.first(chunk), out_));
+      if (n == 0) return internal_errc::invalid_state;
+      data = data.subspan(n);
+      continue;
     }
     if (!complete_) {
       // Client in early data: 0-RTT data while the ticket allows it, then the handshake.

@@ -22,9 +22,7 @@ std::vector<std::byte> encode_ticket(const ticket_contents& t) {
   (void)w.vec(1, text_bytes(t.server_name));
   (void)w.vec(1, text_bytes(t.alpn));
   w.u8(t.peer_authenticated ? 1 : 0);
-  const auto m = w.begin(3);
-  for (const auto& c : t.peer_chain) (void)w.vec(3, c);
-  (void)w.end(m);
+  write_chain(w, t.peer_chain);
   return out;
 }
 
@@ -45,12 +43,7 @@ result<ticket_contents> decode_ticket(bytes plaintext, std::size_t max_chain) {
   TLS13_TRY_ASSIGN(const auto flags, r.u8());
   if (flags > 1) return decode_errc::bad_value;
   t.peer_authenticated = flags == 1;
-  TLS13_TRY_ASSIGN(auto chain, r.sub(3, 0, 0xffffff));
-  while (!chain.empty()) {
-    if (t.peer_chain.size() >= max_chain) return decode_errc::too_many_items;
-    TLS13_TRY_ASSIGN(const bytes c, chain.vec(3, 1, 0xffffff));
-    t.peer_chain.emplace_back(c.begin(), c.end());
-  }
+  TLS13_TRY_ASSIGN(t.peer_chain, read_chain(r, max_chain));
   TLS13_TRY(r.expect_end());
   return t;
 }

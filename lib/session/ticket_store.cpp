@@ -11,7 +11,8 @@
 namespace tls13 {
 
 namespace {
-constexpr std::uint8_t serial_format = 1;
+constexpr std::uint8_t serial_format = 2;  // 2: with the server's chain
+constexpr std::size_t max_serial_chain = 16;
 constexpr std::uint32_t max_lifetime = 604800;  // 7 days (RFC 8446 §4.6.1)
 
 bool expired(const session_ticket& t, std::chrono::system_clock::time_point now) {
@@ -21,7 +22,7 @@ bool expired(const session_ticket& t, std::chrono::system_clock::time_point now)
 }  // namespace
 
 // format(1) suite(2) psk<1..255> age_add(4) lifetime(4) max_early_data(4) received_ms(8)
-// alpn<0..255> ticket<1..2^16-1>
+// alpn<0..255> ticket<1..2^16-1> chain<0..2^24-1> of cert<1..2^24-1>
 std::vector<std::byte> session_ticket::serialize() const {
   std::vector<std::byte> out;
   handshake::writer w(out);
@@ -32,6 +33,7 @@ std::vector<std::byte> session_ticket::serialize() const {
   session::write_time_ms(w, std::chrono::ceil<std::chrono::milliseconds>(received));
   (void)w.vec(1, bytes(reinterpret_cast<const std::byte*>(alpn.data()), alpn.size()));
   (void)w.vec(2, ticket);
+  session::write_chain(w, peer_chain);
   return out;
 }
 
@@ -49,6 +51,7 @@ result<session_ticket> session_ticket::parse(bytes data) {
   t.alpn.assign(reinterpret_cast<const char*>(alpn.data()), alpn.size());
   TLS13_TRY_ASSIGN(const bytes ticket, r.vec(2, 1, 0xffff));
   t.ticket.assign(ticket.begin(), ticket.end());
+  TLS13_TRY_ASSIGN(t.peer_chain, session::read_chain(r, max_serial_chain));
   TLS13_TRY(r.expect_end());
   return t;
 }

@@ -1,10 +1,11 @@
 // What the two session codecs (the client's stored ticket, the server's sealed ticket contents) share:
-// a point in time as 8 octets of milliseconds since the Unix epoch, and the common head
-// format(1) suite(2) psk<32..64> age_add(4) lifetime(4).
+// a point in time as 8 octets of milliseconds since the Unix epoch, the common head
+// format(1) suite(2) psk<32..64> age_add(4) lifetime(4), and the peer's certificate chain.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "handshake/messages/codec.hpp"
 #include "tls13/secret.hpp"
@@ -58,6 +59,24 @@ inline result<ticket_head> read_head(handshake::reader& r, std::uint8_t format) 
   TLS13_TRY_ASSIGN(h.age_add, r.u32());
   TLS13_TRY_ASSIGN(h.lifetime, r.u32());
   return h;
+}
+
+// A certificate chain: chain<0..2^24-1> of cert<1..2^24-1>, at most `max_chain` certificates.
+inline void write_chain(handshake::writer& w, const std::vector<std::vector<std::byte>>& chain) {
+  const auto m = w.begin(3);
+  for (const auto& c : chain) (void)w.vec(3, c);
+  (void)w.end(m);
+}
+
+inline result<std::vector<std::vector<std::byte>>> read_chain(handshake::reader& r, std::size_t max_chain) {
+  std::vector<std::vector<std::byte>> out;
+  TLS13_TRY_ASSIGN(auto chain, r.sub(3, 0, 0xffffff));
+  while (!chain.empty()) {
+    if (out.size() >= max_chain) return decode_errc::too_many_items;
+    TLS13_TRY_ASSIGN(const bytes c, chain.vec(3, 1, 0xffffff));
+    out.emplace_back(c.begin(), c.end());
+  }
+  return out;
 }
 
 }  // namespace tls13::session

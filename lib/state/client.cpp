@@ -107,6 +107,9 @@ result<void> connection_core::client_send_hello() {
   if (out_ == nullptr) return internal_errc::invalid_state;
   TLS13_TRY(records_.write_initial_client_hello(client_hello_, *out_));
   pending_flush_ = true;
+  // Early data goes out under the ticket at once: its chain is checked before (reverify_on_resume).
+  if (early_offered_ && client_cfg_->reverify_on_resume)
+    TLS13_TRY(client_reverify(offered_ticket_->peer_chain));
   if (early_offered_) TLS13_TRY(client_start_early_data());
   state_ = state::client_wait_sh;
   return {};
@@ -272,6 +275,8 @@ result<state> connection_core::client_on_encrypted_extensions(bytes body) {
                      handshake::decode_record_size_limit(ee.get(extension_type::record_size_limit)));
     records_.set_peer_record_size_limit(limit);
   }
+  if (psk_accepted_ && client_cfg_->reverify_on_resume && !reverified_)
+    TLS13_TRY(client_reverify(reverify_chain_));
   // §2.2: a PSK handshake has no server Certificate / CertificateVerify.
   return psk_accepted_ ? state::client_wait_finished : state::client_wait_cert_cr;
 }

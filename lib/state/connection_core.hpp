@@ -104,6 +104,7 @@ class connection_core {
   result<void> client_write_binder(std::vector<std::byte>& hello);  // fills the binder in
   result<void> client_on_psk_selected(const handshake::server_hello& sh);
   result<void> client_store_ticket(bytes body);
+  result<void> client_reverify(const der_chain& chain);  // reverify_on_resume
   // After the suite is chosen and the transcript holds what precedes `message` (§4.2.11.2).
   result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni,
                               std::string_view alpn);
@@ -145,6 +146,8 @@ class connection_core {
   bool psk_accepted_ = false;
   std::optional<session_ticket> offered_ticket_;  // client: taken from the store for this handshake
   bool psk_in_hello_ = false;                     // client: the last ClientHello offered it
+  bool reverified_ = false;                       // client: the ticket's chain was verified again
+  der_chain reverify_chain_;                      // client: the accepted ticket's chain, to verify at EE
   std::uint16_t selected_psk_ = 0;                // server: the identity we took
   bool peer_offers_psk_dhe_ = false;              // server: tickets are worth sending
   // 0-RTT

@@ -84,6 +84,8 @@ void connection_core::client_take_ticket() {
   const auto h = crypto::suite_hash(t->suite);
   if (std::none_of(suites.begin(), suites.end(), [&](cipher_suite s) { return crypto::suite_hash(s) == h; }))
     return;
+  // Nothing to verify again: a full handshake instead.
+  if (client_cfg_->reverify_on_resume && client_cfg_->verify_peer && t->peer_chain.empty()) return;
   offered_ticket_.emplace(std::move(*t));
 }
 
@@ -167,10 +169,31 @@ result<void> connection_core::client_on_psk_selected(const handshake::server_hel
   if (crypto::suite_hash(static_cast<cipher_suite>(sh.cipher_suite)) !=
       crypto::suite_hash(offered_ticket_->suite))
     return protocol_errc::illegal_parameter;
+  // Verified once our handshake key is in place (client_on_encrypted_extensions), so that a failure's
+  // alert is encrypted as the server expects it.
+  if (client_cfg_->reverify_on_resume && !reverified_)
+    reverify_chain_ = std::move(offered_ticket_->peer_chain);
   psk_.emplace(offered_ticket_->psk.clone());
   psk_accepted_ = true;
   info_.resumed = true;
   offered_ticket_.reset();
+  return {};
+}
+
+result<void> connection_core::client_reverify(const der_chain& peer_chain) {
+  reverified_ = true;
+  if (!client_cfg_->verify_peer) return {};
+  const auto& verifier = client_cfg_->verifier;
+  if (!verifier) return certificate_errc::unknown_issuer;  // no trust anchors configured
+  std::vector<bytes> chain(peer_chain.begin(), peer_chain.end());
+  verify_request req;
+  req.chain = &chain;
+  req.server_name = info_.server_name;
+  req.role = peer_role::server;
+  req.now = provider_->now();
+  TLS13_TRY(verifier->verify(req));
+  info_.peer_authenticated = true;
+  info_.peer_chain = peer_chain;
   return {};
 }
 
@@ -194,6 +217,7 @@ result<void> connection_core::client_store_ticket(bytes body) {
   t.max_early_data = max_early;
   t.received = provider_->now();
   t.alpn = info_.alpn;
+  if (client_cfg_->reverify_on_resume) t.peer_chain = info_.peer_chain;
   store->insert(info_.server_name, std::move(t));
   return {};
 }

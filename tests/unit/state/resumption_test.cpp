@@ -95,6 +95,47 @@ TEST(Resumption, StatefulTicketsResumeOnceEach) {
   EXPECT_FALSE(s.connect().client.conn->info().resumed);
 }
 
+// reverify_on_resume: the ticket keeps the server's chain and the verifier sees it again.
+TEST(Resumption, ReverifyOnResumeChecksTheKeptChainAgain) {
+  setup s;
+  s.client->reverify_on_resume = true;
+  s.connect();
+  auto second = s.connect();
+  const auto& ci = second.client.conn->info();
+  EXPECT_TRUE(ci.resumed);
+  EXPECT_TRUE(ci.peer_authenticated);
+  EXPECT_FALSE(ci.peer_chain.empty());
+  // The chain survives the ticket's serialized form.
+  auto kept = s.store->take("localhost", std::chrono::system_clock::now());
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->peer_chain, ci.peer_chain);
+  auto parsed = session_ticket::parse(kept->serialize());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->peer_chain, ci.peer_chain);
+}
+
+// The trust changed since the ticket was issued: the resumption fails as the full handshake would.
+TEST(Resumption, ReverifyOnResumeFailsWhenTheChainNoLongerVerifies) {
+  setup s;
+  s.client->reverify_on_resume = true;
+  s.connect();
+  auto other = std::make_shared<client_config>(*s.client);
+  other->verifier = test::test_verifier("other-ca.pem");
+  auto p = make_pair(other, s.server);
+  EXPECT_FALSE(p.handshake());
+  EXPECT_EQ(p.client.error, make_error_code(certificate_errc::unknown_issuer));
+  EXPECT_EQ(p.server.error, alert_received(alert_description::unknown_ca));
+}
+
+// Without the option a resumption never calls the verifier (the ticket keeps no chain).
+TEST(Resumption, WithoutReverifyTheTicketKeepsNoChain) {
+  setup s;
+  s.connect();
+  auto kept = s.store->take("localhost", std::chrono::system_clock::now());
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->peer_chain.empty());
+}
+
 TEST(Resumption, NoStoreMeansNoTicketsAndNoOffer) {
   setup s;
   s.client->ticket_store = nullptr;
@@ -227,9 +268,12 @@ TEST(SessionTicket, SerializesAndParses) {
   // Every truncation and a wrong format octet are refused.
   for (std::size_t n = 0; n < blob.size(); ++n)
     EXPECT_FALSE(session_ticket::parse(bytes(blob).first(n))) << n;
-  auto bad = blob;
-  bad[0] = std::byte{2};
-  EXPECT_FALSE(session_ticket::parse(bad));
+  // Format 2 is current; 1 (before the chain was kept) and anything else are refused.
+  for (std::uint8_t other : {1, 3}) {
+    auto bad = blob;
+    bad[0] = std::byte{other};
+    EXPECT_FALSE(session_ticket::parse(bad)) << int{other};
+  }
 }
 
 TEST(TicketStore, TakesNewestUnexpiredOnceAndBoundsItsSize) {
