@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -173,6 +174,22 @@ class session {
                  tool::suite_name(*i.suite), tool::group_name(*i.group),
                  i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none",
                  i.hello_retry ? "yes" : "no", i.resumed ? "yes" : "no");
+    if (opt_.role == tool::mode::client && opt_.status)
+      std::fprintf(stderr, "OCSP response: %s\n", ocsp_status(i).c_str());
+    if (opt_.role == tool::mode::server && !opt_.status_file.empty())
+      std::fprintf(stderr, "OCSP stapled: %s\n", i.ocsp_stapled ? "yes" : "no");
+  }
+
+  // The stapled response's status for the -status line: none, good, revoked, unknown or invalid.
+  static std::string ocsp_status(const session_info& i) {
+    if (!i.ocsp_stapled) return "none";
+    if (i.peer_chain.size() < 2) return "stapled (no issuer in the chain to check it with)";
+    std::string why;
+    auto r = verify_ocsp_response(i.ocsp_response, i.peer_chain[0], i.peer_chain[1],
+                                  std::chrono::system_clock::now(), {}, &why);
+    if (r) return r->status == ocsp_cert_status::good ? "good" : "unknown";
+    if (r.error() == make_error_code(certificate_errc::revoked)) return "revoked (" + why + ")";
+    return "invalid (" + why + ")";
   }
 
   // Handles one readable-socket event: returns false when the peer is done.
@@ -333,6 +350,7 @@ int run_client(const tool::options& o) {
   tool::apply_common(o, *cfg);
   if (!o.cert.empty()) cfg->client_certificate = tool::load_certified_key(o.cert, o.key);
   if (o.no_verify) cfg->verify_peer = false;
+  cfg->request_ocsp = o.status;  // as s_client: status_request only with -status
   const std::string sni = o.servername.empty() ? o.host : o.servername;
   auto store = make_memory_ticket_store();
   cfg->ticket_store = store;
@@ -351,7 +369,15 @@ int run_client(const tool::options& o) {
 int run_server(const tool::options& o) {
   auto cfg = std::make_shared<server_config>();
   tool::apply_common(o, *cfg);
-  cfg->certificates.push_back(tool::load_certified_key(o.cert, o.key));
+  auto key = tool::load_certified_key(o.cert, o.key);
+  if (!o.status_file.empty()) {  // staple this DER OCSP response (when still good and fresh)
+    auto staple = std::make_shared<ocsp_staple>();
+    if (auto r = staple->load_file(o.status_file); !r) die("cannot read " + o.status_file, r.error());
+    auto with = std::make_shared<certified_key>(*key);
+    with->ocsp = std::move(staple);
+    key = std::move(with);
+  }
+  cfg->certificates.push_back(std::move(key));
   if (o.verify_depth > 0)
     cfg->client_authentication = o.verify_required ? client_auth::required : client_auth::optional;
   if (o.num_tickets >= 0)

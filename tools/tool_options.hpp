@@ -24,6 +24,8 @@ struct options {
   std::string host, port, servername, cafile, capath, cert, key, keylogfile;
   std::string sess_in, sess_out;  // client: resume from / save the newest ticket to (s_client names)
   std::string early_data_file;    // client: send this file as 0-RTT data when resuming
+  std::string status_file;        // server: DER OCSP response to staple (openssl s_server -status_file)
+  bool status = false;            // client: request OCSP stapling and print the status (s_client -status)
   bool early_data = false;        // server: accept 0-RTT data (up to 16384 bytes)
   std::vector<std::string> alpn;
   std::vector<tls13::named_group> groups;
@@ -38,10 +40,10 @@ struct options {
 inline const char* usage =
     "usage: tls13 client -connect host:port [-servername name] [-CAfile f] [-CApath d] [-cert f -key f]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-keylogfile f] [-quiet] "
-    "[-noverify] [-sess_in f] [-sess_out f] [-early_data f]\n"
+    "[-noverify] [-sess_in f] [-sess_out f] [-early_data f] [-status]\n"
     "       tls13 server -accept [host:]port -cert f -key f [-CAfile f -Verify depth | -verify depth]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-www] [-naccept n] [-keylogfile "
-    "f] [-num_tickets n] [-early_data]\n";
+    "f] [-num_tickets n] [-early_data] [-status_file f]\n";
 
 inline std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -140,6 +142,8 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.no_verify = true;
     else if (a == "-early_data" && o.role == mode::server)
       o.early_data = true;
+    else if (a == "-status" && o.role == mode::client)
+      o.status = true;
     else if (!(v = next()))
       return std::nullopt;
     else if (a == "-connect" || a == "-accept") {
@@ -168,6 +172,8 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.sess_out = *v;
     else if (a == "-early_data")
       o.early_data_file = *v;
+    else if (a == "-status_file" && o.role == mode::server)
+      o.status_file = *v;
     else if (a == "-Verify" || a == "-verify") {
       o.verify_depth = std::atoi(v->c_str());
       o.verify_required = a == "-Verify";

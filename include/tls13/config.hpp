@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,44 @@ struct limits {
   std::size_t max_skipped_early_data = 64 * 1024;  // rejected 0-RTT bytes skipped (RFC 8446 §4.2.10)
 };
 
+// The OCSP response a server staples to one certificate (RFC 6066 §8, RFC 8446 §4.4.2.1), reloadable:
+// keep the shared_ptr and call set() / load_file() whenever a fresh response has been fetched
+// (before its nextUpdate); the next handshakes staple the new one, handshakes in flight keep theirs.
+// Thread-safe. Use one per certificate.
+//
+// A response goes out only to clients that sent status_request, in the leaf's CertificateEntry, and
+// only while it is usable: it verifies for the chain's leaf and issuer (chain[1]: the chain must
+// include the issuer, or nothing is stapled), says "good" and is fresh (ocsp_staple_valid_until()
+// with the default ocsp_policy). That check runs once per response and its answer (valid until
+// nextUpdate + skew) is cached; a response that fails it is retried at most once a minute.
+//
+// To supply responses another way (a callback into a cache shared between processes, say),
+// subclass and override usable(): the handshake staples whatever it returns, as it is.
+class ocsp_staple {
+ public:
+  ocsp_staple() = default;
+  explicit ocsp_staple(std::vector<std::byte> der) { set(std::move(der)); }
+  virtual ~ocsp_staple() = default;
+  ocsp_staple(const ocsp_staple&) = delete;
+  ocsp_staple& operator=(const ocsp_staple&) = delete;
+
+  // Replaces the DER OCSPResponse (empty: staple nothing).
+  void set(std::vector<std::byte> der);
+  // Reads a DER OCSPResponse file (what `openssl ocsp -respout` writes) and set()s it.
+  result<void> load_file(const std::string& path);
+  // The current response, checked or not (null if none).
+  std::shared_ptr<const std::vector<std::byte>> current() const;
+  // The response to staple for `chain` at `now`, or null if there is none or it is not usable.
+  // Called once per full handshake with a client that sent status_request; must be thread-safe.
+  virtual std::shared_ptr<const std::vector<std::byte>> usable(
+      const std::vector<std::vector<std::byte>>& chain, std::chrono::system_clock::time_point now) const;
+
+ private:
+  struct entry;
+  mutable std::mutex mutex_;
+  std::shared_ptr<entry> entry_;
+};
+
 // A certificate chain (DER, leaf first) and the private key for its leaf.
 struct certified_key {
   std::vector<std::vector<std::byte>> chain;
@@ -40,6 +79,9 @@ struct certified_key {
   // Extra DNS names this key serves for SNI selection (the certificate's own names are not parsed
   // here; the server matches SNI against these). Empty: the key is a default candidate.
   std::vector<std::string> server_names;
+  // Server: the OCSP response to staple for this certificate (null: none). See ocsp_staple.
+  // Client certificates are never stapled (we do not act on status_request in a CertificateRequest).
+  std::shared_ptr<ocsp_staple> ocsp;
 };
 
 // NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>"): only called when
@@ -91,6 +133,13 @@ struct client_config : common_config {
   std::shared_ptr<const certified_key> client_certificate;
   // false: no peer verification at all (tests and debugging only).
   bool verify_peer = true;
+  // OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1): send status_request (type ocsp, no responder
+  // ids, no extensions) and hand the response stapled to the server's leaf to the verifier
+  // (verify_request::ocsp_response, ocsp_requested = true). The default verifier's policy is
+  // soft-fail (verifier_options::ocsp): a missing staple is fine unless the leaf is must-staple;
+  // a revoked one is certificate_revoked, an unusable one bad_certificate_status_response.
+  // false: no status_request, and a stapled response is unsupported_extension.
+  bool request_ocsp = true;
   // Resumption: tickets from servers are kept here and each offered once in a later ClientHello to
   // the same server name (RFC 8446 §4.6.1, §2.2). Null: no resumption (and no psk_key_exchange_modes,
   // so servers send no tickets). Share one store between the connections that should resume.

@@ -106,6 +106,10 @@ struct session_info {
   bool hello_retry = false;
   bool peer_authenticated = false;                 // a peer certificate was verified
   std::vector<std::vector<std::byte>> peer_chain;  // DER, leaf first
+  // OCSP stapling. Client: the server stapled a response to its leaf (in ocsp_response, DER; the
+  // verifier has checked it when verify_peer is on). Server: we stapled one.
+  bool ocsp_stapled = false;
+  std::vector<std::byte> ocsp_response;  // client only
 };
 
 class connection_core;

@@ -59,6 +59,7 @@ enum class certificate_errc {
   chain_too_long,        // more certificates or path-building work than the configured bound
   certificate_required,  // the peer sent no certificate but one is required
   unknown,               // rejected for another reason (e.g. by the application's callback)
+  bad_status_response,  // a stapled OCSP response is unusable (RFC 6066 §8: bad_certificate_status_response)
 };
 
 enum class policy_errc {

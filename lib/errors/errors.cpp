@@ -96,6 +96,8 @@ struct certificate_cat final : std::error_category {
         return "peer did not send a required certificate";
       case certificate_errc::unknown:
         return "certificate was rejected";
+      case certificate_errc::bad_status_response:
+        return "the stapled OCSP response is invalid, stale or not about this certificate";
     }
     return "unknown certificate error";
   }
@@ -228,6 +230,8 @@ ad certificate_alert(certificate_errc e) noexcept {
       return ad::certificate_required;
     case certificate_errc::unknown:
       return ad::certificate_unknown;
+    case certificate_errc::bad_status_response:
+      return ad::bad_certificate_status_response;
   }
   return ad::certificate_unknown;
 }

@@ -3,6 +3,7 @@
 // Finished; then our [Certificate, CertificateVerify,] Finished.
 #include <algorithm>
 
+#include "handshake/messages/extension_bodies.hpp"
 #include "handshake/messages/extension_writer.hpp"
 #include "keyschedule/transcript.hpp"
 #include "state/connection_core.hpp"
@@ -56,6 +57,14 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
   TLS13_TRY(handshake::add_extension(w, extension_type::signature_algorithms, [&](writer& b) -> result<void> {
     return handshake::write_u16_list(b, 2, schemes);
   }));
+  if (cfg.request_ocsp) {  // RFC 6066 §8: status_type ocsp, no responder ids, no request extensions
+    TLS13_TRY(handshake::add_extension(w, extension_type::status_request, [](writer& b) -> result<void> {
+      b.u8(handshake::status_type_ocsp);
+      b.u16(0);
+      b.u16(0);
+      return result<void>{};
+    }));
+  }
   if (cfg.ticket_store) {  // we can resume: tell servers which mode (psk_dhe_ke only, §4.2.9)
     TLS13_TRY(
         handshake::add_extension(w, extension_type::psk_key_exchange_modes, [](writer& b) -> result<void> {

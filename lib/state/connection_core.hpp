@@ -121,7 +121,8 @@ class connection_core {
   result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
   result<void> verify_peer_signature(bytes body, handshake::signer_role whose);
   result<void> send_certificate_and_verify(const certified_key& key, signature_scheme scheme,
-                                           handshake::signer_role as, bytes context);
+                                           handshake::signer_role as, bytes context,
+                                           bytes leaf_extensions = {});
   result<void> check_finished(bytes body, const keyschedule::traffic_secret& peer_secret);
   result<void> send_finished(const keyschedule::traffic_secret& our_secret);
 

@@ -2,6 +2,7 @@
 // and CertificateVerify, and Finished in both directions (RFC 8446 §4.4).
 #include <algorithm>
 
+#include "handshake/messages/extension_bodies.hpp"
 #include "keyschedule/finished.hpp"
 #include "state/connection_core.hpp"
 #include "state/defaults.hpp"
@@ -16,9 +17,19 @@ result<handshake::certificate_msg> connection_core::decode_peer_certificate(byte
   TLS13_TRY_ASSIGN(auto msg, handshake::decode_certificate(body, lim));
   // During the handshake the certificate_request_context is empty both ways (§4.4.2).
   if (!msg.context.empty()) return protocol_errc::illegal_parameter;
-  // §4.4.2: CertificateEntry extensions must answer ones we sent (status_request, SCT); we send none.
-  for (const auto& e : msg.entries)
-    if (e.extensions.count() != 0) return protocol_errc::unsupported_extension;
+  // §4.4.2: CertificateEntry extensions must answer ones we sent. The only one we ever send is
+  // status_request in a ClientHello (client_config::request_ocsp): a server may then staple a
+  // CertificateStatus to its entries (RFC 8446 §4.4.2.1). Everything else is unsupported_extension.
+  const bool asked_ocsp = role_ == role::client && client_cfg_->request_ocsp;
+  const auto allowed =
+      asked_ocsp ? handshake::extension_block::mask_of(handshake::extension_type::status_request) : 0;
+  for (const auto& e : msg.entries) {
+    if (e.extensions.has_any_except(allowed)) return protocol_errc::unsupported_extension;
+    if (e.extensions.has(handshake::extension_type::status_request)) {
+      TLS13_TRY(
+          handshake::decode_certificate_status(e.extensions.get(handshake::extension_type::status_request)));
+    }
+  }
   return msg;
 }
 
@@ -46,12 +57,24 @@ result<void> connection_core::verify_peer_chain(const handshake::certificate_msg
     req.server_name = whose == peer_role::server ? std::string_view(info_.server_name) : std::string_view{};
     req.role = whose;
     req.now = provider_->now();
+    // The staple on the leaf's entry (RFC 8446 §4.4.2.1; ones on intermediates are not used).
+    if (msg.entries[0].extensions.has(handshake::extension_type::status_request)) {
+      TLS13_TRY_ASSIGN(req.ocsp_response, handshake::decode_certificate_status(msg.entries[0].extensions.get(
+                                              handshake::extension_type::status_request)));
+    }
+    req.ocsp_requested = role_ == role::client && client_cfg_->request_ocsp;
     TLS13_TRY(verifier->verify(req));
     info_.peer_authenticated = true;
   }
   info_.peer_chain.clear();
   for (const auto& c : chain) info_.peer_chain.emplace_back(c.begin(), c.end());
   peer_leaf_.assign(chain[0].begin(), chain[0].end());
+  if (msg.entries[0].extensions.has(handshake::extension_type::status_request)) {
+    TLS13_TRY_ASSIGN(const bytes staple, handshake::decode_certificate_status(msg.entries[0].extensions.get(
+                                             handshake::extension_type::status_request)));
+    info_.ocsp_stapled = true;
+    info_.ocsp_response.assign(staple.begin(), staple.end());
+  }
   return {};
 }
 
@@ -71,12 +94,13 @@ result<void> connection_core::verify_peer_signature(bytes body, handshake::signe
 }
 
 result<void> connection_core::send_certificate_and_verify(const certified_key& key, signature_scheme scheme,
-                                                          handshake::signer_role as, bytes context) {
+                                                          handshake::signer_role as, bytes context,
+                                                          bytes leaf_extensions) {
   std::vector<bytes> chain;
   for (const auto& c : key.chain) chain.emplace_back(c);
   std::vector<std::byte> msg;
   handshake::writer w(msg);
-  TLS13_TRY(handshake::encode_certificate(w, context, chain));
+  TLS13_TRY(handshake::encode_certificate(w, context, chain, leaf_extensions));
   TLS13_TRY(send_handshake(msg));
   TLS13_TRY_ASSIGN(const auto th, transcript_->current());
   const auto content = handshake::certificate_verify_content(as, th.view());

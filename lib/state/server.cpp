@@ -3,6 +3,7 @@
 // [Certificate, CertificateVerify,] Finished.
 #include <algorithm>
 
+#include "handshake/messages/extension_bodies.hpp"
 #include "handshake/messages/extension_writer.hpp"
 #include "handshake/server/cookie.hpp"
 #include "handshake/server/negotiate.hpp"
@@ -289,8 +290,26 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
     TLS13_TRY(handshake::encode_certificate_request(mw, {}, cr_ext));
     TLS13_TRY(send_handshake(msg));
   }
-  if (!psk_accepted_)
-    TLS13_TRY(send_certificate_and_verify(*chosen_key_, chosen_scheme_, handshake::signer_role::server, {}));
+  if (!psk_accepted_) {
+    // OCSP stapling (RFC 8446 §4.4.2.1): a usable response, to a client that asked, on the leaf's entry.
+    std::vector<std::byte> leaf_ext;
+    if (chosen_key_->ocsp && ch.extensions.has(extension_type::status_request)) {
+      TLS13_TRY_ASSIGN(const bool ocsp, handshake::decode_status_request_ch(
+                                            ch.extensions.get(extension_type::status_request)));
+      const auto staple = ocsp ? chosen_key_->ocsp->usable(chosen_key_->chain, provider_->now()) : nullptr;
+      if (staple) {
+        writer lw(leaf_ext);
+        TLS13_TRY(
+            handshake::add_extension(lw, extension_type::status_request, [&](writer& b) -> result<void> {
+              b.u8(handshake::status_type_ocsp);
+              return b.vec(3, *staple);
+            }));
+        info_.ocsp_stapled = true;
+      }
+    }
+    TLS13_TRY(send_certificate_and_verify(*chosen_key_, chosen_scheme_, handshake::signer_role::server, {},
+                                          leaf_ext));
+  }
   TLS13_TRY(send_finished(*server_hs_));
   TLS13_TRY(derive_application_keys());
   TLS13_TRY(install_write(*server_app_));

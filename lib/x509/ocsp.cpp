@@ -20,7 +20,14 @@ using sys_clock = std::chrono::system_clock;
 
 constexpr long status_request_feature = 5;  // TLS ExtensionType status_request
 
-failure bad(std::string reason) { return failure{errc::bad_certificate, "OCSP: " + std::move(reason), 0}; }
+// A response that cannot be relied on: RFC 6066 §8 wants bad_certificate_status_response for it.
+failure bad(std::string reason) {
+  return failure{errc::bad_status_response, "OCSP: " + std::move(reason), 0};
+}
+// A certificate problem (the leaf or issuer does not parse, a required staple is missing).
+failure bad_cert(std::string reason) {
+  return failure{errc::bad_certificate, "OCSP: " + std::move(reason), 0};
+}
 
 std::string iso_time(sys_clock::time_point t) {
   const std::time_t s = sys_clock::to_time_t(t);
@@ -158,7 +165,7 @@ check_result verify_der(bytes response, bytes leaf_der, bytes issuer_der, sys_cl
                         const ocsp_policy& policy, ocsp_response_info& out) {
   x509_ptr leaf = parse_der_cached(leaf_der);
   x509_ptr issuer = parse_der_cached(issuer_der);
-  if (!leaf || !issuer) return bad("the leaf or issuer certificate does not parse");
+  if (!leaf || !issuer) return bad_cert("the leaf or issuer certificate does not parse");
   return verify_parsed(response, leaf.get(), issuer.get(), now, policy, out);
 }
 
@@ -190,7 +197,7 @@ result<ocsp_response_info> verify_ocsp_response(bytes response, bytes leaf, byte
 result<sys_clock::time_point> ocsp_staple_valid_until(bytes response, bytes leaf, bytes issuer,
                                                       sys_clock::time_point now, const ocsp_policy& policy) {
   TLS13_TRY_ASSIGN(const ocsp_response_info info, verify_ocsp_response(response, leaf, issuer, now, policy));
-  if (info.status != ocsp_cert_status::good) return certificate_errc::bad_certificate;
+  if (info.status != ocsp_cert_status::good) return certificate_errc::bad_status_response;
   return info.valid_until;
 }
 
@@ -216,8 +223,8 @@ check_result check_stapled_ocsp(const verify_request& req, STACK_OF(X509) * path
   const bool required = must || policy.mode == ocsp_mode::hard_fail;
   if (req.ocsp_response.empty()) {
     if (!required) return std::nullopt;
-    return bad(must ? "the certificate requires a stapled response (must-staple) and none was sent"
-                    : "no stapled response (hard-fail policy)");
+    return bad_cert(must ? "the certificate requires a stapled response (must-staple) and none was sent"
+                         : "no stapled response (hard-fail policy)");
   }
   // RFC 6066 §8: a staple that was sent must be satisfactory, whatever the policy.
   ocsp_response_info info;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop of the tls13 tool with `openssl s_server` / `s_client` (OpenSSL 3.0), both directions:
 # every suite x group, HRR, ALPN, mTLS, KeyUpdate, close_notify, a 64 MiB transfer checked by hash,
+# OCSP stapling (s_server -status_file / s_client -status, responses made here with `openssl ocsp`),
 # and failures (unknown CA, wrong name, expired certificate, no common group / suite) with the alert and exit codes.
 # usage: openssl_interop.sh /path/to/tls13 /path/to/pki
 set -uo pipefail
@@ -23,6 +24,21 @@ OUR_SRV=(-cert "$PKI/server-ecdsa-chain.pem" -key "$PKI/server-ecdsa-key.pem")
 # CA-signed, right names, expired (tests/vectors/pki/make.sh): swapped in for the expired-certificate cells.
 EXPIRED=(-cert "$PKI/server-expired.pem" -key "$PKI/server-expired-key.pem")
 declare -A OSSL_GROUP=([X25519]=X25519 [P-256]=P-256 [P-384]=P-384)
+
+# OCSP responses about server-ecdsa.pem from its issuer (int.pem), made now with `openssl ocsp` and an
+# index file, so they are always fresh (nextUpdate: tomorrow): $WORK/ocsp-good.der, $WORK/ocsp-revoked.der.
+make_ocsp() { # status (V or R), output file
+  local serial exp
+  serial=$(openssl x509 -in "$PKI/server-ecdsa.pem" -noout -serial | cut -d= -f2)
+  exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
+  if [ "$1" = R ]; then printf 'R\t%s\t%s,keyCompromise\t%s\tunknown\t/CN=localhost\n' "$exp" "$(date -u -d '-1 day' +%y%m%d%H%M%SZ)" "$serial"
+  else printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$exp" "$serial"; fi >"$WORK/index.txt"
+  openssl ocsp -issuer "$PKI/int.pem" -cert "$PKI/server-ecdsa.pem" -no_nonce -reqout "$WORK/ocsp-req.der" >/dev/null 2>&1 &&
+    openssl ocsp -index "$WORK/index.txt" -rsigner "$PKI/int.pem" -rkey "$PKI/int-key.pem" -CA "$PKI/int.pem" \
+      -reqin "$WORK/ocsp-req.der" -respout "$2" -ndays 1 -rmd sha256 >/dev/null 2>&1
+}
+make_ocsp V "$WORK/ocsp-good.der" || echo "FAIL cannot make an OCSP response with openssl ocsp"
+make_ocsp R "$WORK/ocsp-revoked.der" || echo "FAIL cannot make a revoked OCSP response with openssl ocsp"
 
 # ---- our client -> openssl s_server
 client_cell() { # name, s_server args (array name), our client args...
@@ -80,6 +96,29 @@ if [ "$(cat "$WORK/c.rc")" != 0 ] && [ "$(wc -l <"$WORK/c.err")" = 1 ] && grep -
   ok "our client rejects an expired certificate (certificate_expired)"
 else bad "our client expired certificate: rc=$(cat "$WORK/c.rc") $(tail -1 "$WORK/c.err")"; fi
 grep -q "alert certificate expired" "$WORK/s.out" && ok "s_server saw certificate_expired" || bad "s_server did not report certificate_expired"
+
+# OCSP stapling: s_server -status_file staples to our client (-status asks and prints the status).
+stapled=(-status_file "$WORK/ocsp-good.der")
+client_cell ocsp-good stapled -status
+if [ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "OCSP response: good" "$WORK/c.err" && grep -q "HTTP/1.0 200" "$WORK/c.out"; then
+  ok "our client verifies s_server's OCSP staple (good)"
+else bad "our client OCSP staple: rc=$(cat "$WORK/c.rc") $(grep -m1 OCSP "$WORK/c.err") $(tail -1 "$WORK/c.err")"; fi
+client_cell ocsp-none none -status
+if [ "$(cat "$WORK/c.rc")" = 0 ] && grep -q "OCSP response: none" "$WORK/c.err"; then ok "our client -status without a staple (none)"
+else bad "our client -status, no staple: $(tail -1 "$WORK/c.err")"; fi
+stapled_revoked=(-status_file "$WORK/ocsp-revoked.der")
+client_cell ocsp-revoked stapled_revoked -status
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "sent alert certificate_revoked" "$WORK/c.err"; then
+  ok "our client rejects a revoked staple (certificate_revoked)"
+else bad "our client revoked staple: rc=$(cat "$WORK/c.rc") $(tail -1 "$WORK/c.err")"; fi
+grep -qi "alert certificate revoked" "$WORK/s.out" && ok "s_server saw certificate_revoked" || bad "s_server did not report certificate_revoked"
+# The staple belongs to server-ecdsa.pem: on another certificate its CertID does not match.
+saved=("${SRV_CERT[@]}") SRV_CERT=(-cert "$PKI/server-rsa.pem" -key "$PKI/server-rsa-key.pem")
+client_cell ocsp-wrong-cert stapled -status
+SRV_CERT=("${saved[@]}")
+if [ "$(cat "$WORK/c.rc")" != 0 ] && grep -q "sent alert bad_certificate_status_response" "$WORK/c.err"; then
+  ok "our client rejects a staple for another certificate (bad_certificate_status_response)"
+else bad "our client wrong-certificate staple: rc=$(cat "$WORK/c.rc") $(tail -1 "$WORK/c.err")"; fi
 
 nogroup=(-groups X25519)
 client_cell no-group nogroup -groups P-384
@@ -157,6 +196,16 @@ if [ "$(cat "$WORK/sc.rc")" != 0 ] && grep -q "Verify return code: 10 (certifica
 else bad "s_client accepted our expired certificate: rc=$(cat "$WORK/sc.rc") $(grep -m1 'Verify return' "$WORK/sc.out")"; fi
 grep -q "received alert certificate_expired" "$WORK/o.err" && ok "our server saw certificate_expired" ||
   bad "our server expired: $(tail -1 "$WORK/o.err")"
+
+# OCSP stapling: our server -status_file staples to s_client -status (and only when asked).
+ours_ocsp=(-status_file "$WORK/ocsp-good.der")
+server_cell ocsp ours_ocsp -status
+if grep -q "OCSP Response Status: successful" "$WORK/sc.out" && grep -q "Cert Status: good" "$WORK/sc.out" &&
+   grep -q "HTTP/1.0 200" "$WORK/sc.out" && grep -q "OCSP stapled: yes" "$WORK/o.err"; then ok "our server staples to s_client -status"
+else bad "our server OCSP staple: $(grep -m1 -i 'OCSP' "$WORK/sc.out") $(tail -1 "$WORK/o.err")"; fi
+server_cell ocsp-unasked ours_ocsp
+if grep -q "HTTP/1.0 200" "$WORK/sc.out" && grep -q "OCSP stapled: no" "$WORK/o.err"; then ok "our server staples nothing unasked"
+else bad "our server OCSP unasked: $(tail -1 "$WORK/o.err")"; fi
 
 # KeyUpdate: s_client's "K" command (update and request the peer's), then data both ways.
 next_port

@@ -100,6 +100,27 @@ result<bytes> decode_cookie(bytes body) noexcept {
   return whole(body, [](reader& r) { return r.vec(2, 1, 0xffff); });
 }
 
+result<bool> decode_status_request_ch(bytes body) noexcept {
+  return whole(body, [](reader& r) -> result<bool> {
+    TLS13_TRY_ASSIGN(const std::uint8_t type, r.u8());
+    if (type != status_type_ocsp) {
+      (void)r.fixed(r.remaining());  // another status type: its request is not ours to read
+      return false;
+    }
+    TLS13_TRY(r.vec(2, 0, 0xffff));  // responder_id_list
+    TLS13_TRY(r.vec(2, 0, 0xffff));  // request_extensions
+    return true;
+  });
+}
+
+result<bytes> decode_certificate_status(bytes body) noexcept {
+  return whole(body, [](reader& r) -> result<bytes> {
+    TLS13_TRY_ASSIGN(const std::uint8_t type, r.u8());
+    if (type != status_type_ocsp) return decode_errc::bad_value;
+    return r.vec(3, 1, 0xffffff);
+  });
+}
+
 result<bytes> decode_psk_modes(bytes body) noexcept {
   return whole(body, [](reader& r) { return r.vec(1, 1, 0xff); });
 }

@@ -72,6 +72,16 @@ result<bytes> decode_psk_modes(bytes body) noexcept;
 // record_size_limit (RFC 8449): uint16 >= 64, else illegal_parameter.
 result<std::uint16_t> decode_record_size_limit(bytes body) noexcept;
 
+// status_request (RFC 6066 §8). status_type 1 is ocsp.
+inline constexpr std::uint8_t status_type_ocsp = 1;
+// In a ClientHello: whether the client asks for OCSP (status_type ocsp with a well-formed
+// OCSPStatusRequest: responder_id_list<0..2^16-1>, request_extensions<0..2^16-1>). Other status
+// types are skipped (false); an empty or malformed body is a decode error.
+result<bool> decode_status_request_ch(bytes body) noexcept;
+// In a CertificateEntry (RFC 8446 §4.4.2.1): CertificateStatus { status_type ocsp, OCSPResponse
+// <1..2^24-1> }. Another status_type is decode_errc::bad_value. Returns the DER OCSPResponse.
+result<bytes> decode_certificate_status(bytes body) noexcept;
+
 struct psk_identity {
   bytes identity;
   std::uint32_t obfuscated_ticket_age;

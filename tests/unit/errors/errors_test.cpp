@@ -27,6 +27,8 @@ TEST(Errors, CertificateAndPolicyErrorsMapToRfcAlerts) {
   EXPECT_EQ(to_alert(certificate_errc::unsupported_certificate), alert_description::unsupported_certificate);
   EXPECT_EQ(to_alert(certificate_errc::revoked), alert_description::certificate_revoked);
   EXPECT_EQ(to_alert(certificate_errc::certificate_required), alert_description::certificate_required);
+  EXPECT_EQ(to_alert(certificate_errc::bad_status_response),
+            alert_description::bad_certificate_status_response);
   EXPECT_EQ(to_alert(policy_errc::no_application_protocol), alert_description::no_application_protocol);
   EXPECT_EQ(to_alert(policy_errc::no_common_cipher_suite), alert_description::handshake_failure);
   EXPECT_EQ(to_alert(policy_errc::unsupported_version), alert_description::protocol_version);

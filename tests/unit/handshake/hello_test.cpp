@@ -264,3 +264,29 @@ TEST(ExtensionBodies, MalformedBodies) {
 
 }  // namespace
 }  // namespace tls13::handshake
+
+namespace tls13::handshake {
+namespace {
+
+TEST(ExtensionBodies, StatusRequest) {
+  // ClientHello (RFC 6066 §8): ocsp with empty lists; another status type is skipped; junk is not.
+  EXPECT_TRUE(*decode_status_request_ch(view(test::unhex("0100000000"))));
+  EXPECT_TRUE(*decode_status_request_ch(view(test::unhex("010004000200aa0000"))));
+  EXPECT_FALSE(*decode_status_request_ch(view(test::unhex("02abcdef"))));
+  EXPECT_FALSE(decode_status_request_ch({}));
+  EXPECT_FALSE(decode_status_request_ch(view(test::unhex("01000000"))));
+  EXPECT_FALSE(decode_status_request_ch(view(test::unhex("010000000000"))));
+  // CertificateEntry (RFC 8446 §4.4.2.1): CertificateStatus with a non-empty OCSPResponse.
+  auto st = decode_certificate_status(view(test::unhex("01000003300100")));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->size(), 3u);
+  auto other = decode_certificate_status(view(test::unhex("02000003300100")));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error(), make_error_code(decode_errc::bad_value));
+  EXPECT_FALSE(decode_certificate_status(view(test::unhex("01000000"))));          // OCSPResponse<1..>
+  EXPECT_FALSE(decode_certificate_status(view(test::unhex("0100000330010000"))));  // trailing byte
+  EXPECT_FALSE(decode_certificate_status(view(test::unhex("01000004300100"))));
+}
+
+}  // namespace
+}  // namespace tls13::handshake

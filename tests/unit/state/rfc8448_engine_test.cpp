@@ -195,6 +195,7 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
   cfg->middlebox_compat = false;
   cfg->record_size_limit = 0x4001;
   cfg->verify_peer = false;                  // the trace's self-signed certificate expired in July 2026
+  cfg->request_ocsp = false;                 // the trace's ClientHello has no status_request
   cfg->peer_key_policy.min_rsa_bits = 1024;  // the trace's server key is RSA-1024
   auto store = make_memory_ticket_store();
   cfg->ticket_store = store;  // so we send psk_key_exchange_modes and keep the trace's ticket

@@ -63,9 +63,9 @@ TEST(Ocsp, Freshness) {
   ocsp_pki p;
   const auto resp = pki::make_ocsp(p.leaf, p.ca, p.ca);
   EXPECT_TRUE(p.check(resp, pki::t_2030 + 86400 + 299));  // within the skew after nextUpdate
-  EXPECT_EQ(p.check(resp, pki::t_2030 + 86400 + 301).error(), make_error_code(errc::bad_certificate));
+  EXPECT_EQ(p.check(resp, pki::t_2030 + 86400 + 301).error(), make_error_code(errc::bad_status_response));
   EXPECT_TRUE(p.check(resp, pki::t_2030 - 3600 - 299));  // within the skew before thisUpdate
-  EXPECT_EQ(p.check(resp, pki::t_2030 - 3600 - 301).error(), make_error_code(errc::bad_certificate));
+  EXPECT_EQ(p.check(resp, pki::t_2030 - 3600 - 301).error(), make_error_code(errc::bad_status_response));
   // Without nextUpdate: one day from thisUpdate.
   pki::ocsp_spec open;
   open.next_update.reset();
@@ -125,7 +125,7 @@ TEST(Ocsp, CertIdAndMalformed) {
   bare.include_signer = false;  // so the response ends with its signature
   auto resp = pki::make_ocsp(p.leaf, p.ca, p.ca, bare);
   resp.push_back(std::byte{0});
-  EXPECT_EQ(p.check(resp).error(), make_error_code(errc::bad_certificate));
+  EXPECT_EQ(p.check(resp).error(), make_error_code(errc::bad_status_response));
   resp.pop_back();
   ASSERT_TRUE(p.check(resp));
   resp[resp.size() - 5] ^= std::byte{1};  // inside the signature
@@ -179,7 +179,7 @@ TEST(Ocsp, StaplingInTheVerifier) {
   EXPECT_TRUE(rejected(validate({&p.root}, {&p.leaf, &p.ca}, o), errc::revoked));
   // A staple that was sent must be satisfactory even in soft-fail mode (RFC 6066 §8).
   o.ocsp = pki::make_ocsp(p.leaf, p.ca, p.other_ca);
-  EXPECT_TRUE(rejected(validate({&p.root}, {&p.leaf, &p.ca}, o), errc::bad_certificate));
+  EXPECT_TRUE(rejected(validate({&p.root}, {&p.leaf, &p.ca}, o), errc::bad_status_response));
   // No staple: fine in soft-fail mode, not in hard-fail mode.
   o.ocsp.clear();
   EXPECT_TRUE(accepted(validate({&p.root}, {&p.leaf, &p.ca}, o)));
@@ -189,7 +189,7 @@ TEST(Ocsp, StaplingInTheVerifier) {
   pki::ocsp_spec unknown;
   unknown.status = V_OCSP_CERTSTATUS_UNKNOWN;
   hard.ocsp = pki::make_ocsp(p.leaf, p.ca, p.ca, unknown);
-  EXPECT_TRUE(rejected(validate({&p.root}, {&p.leaf, &p.ca}, hard), errc::bad_certificate));
+  EXPECT_TRUE(rejected(validate({&p.root}, {&p.leaf, &p.ca}, hard), errc::bad_status_response));
   o.ocsp = hard.ocsp;
   EXPECT_TRUE(accepted(validate({&p.root}, {&p.leaf, &p.ca}, o)));
   // Must-staple: enforced once we asked for a staple.
