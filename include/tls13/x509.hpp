@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 #include "tls13/errors.hpp"
 #include "tls13/keys.hpp"
 #include "tls13/types.hpp"
+
+struct x509_store_ctx_st;  // OpenSSL's X509_STORE_CTX (opaque here; <openssl/x509_vfy.h> to use it)
 
 namespace tls13 {
 
@@ -99,10 +102,23 @@ struct ocsp_policy {
   std::chrono::seconds max_age_without_next_update{86400};  // freshness when nextUpdate is absent
 };
 
+// The application's verify callback, OpenSSL style (SSL_CTX_set_verify's callback; asio's
+// set_verify_callback adapts its verify_context to it). Called for the certificates of the built
+// path with a real X509_STORE_CTX whose current certificate, error and error depth are set
+// (X509_STORE_CTX_get_current_cert / get_error / get_error_depth): for every problem found, with
+// preverified false and the X509_V_ERR_* code (libcrypto's own, or the one fitting our rule), then for
+// each certificate from the anchor down to the leaf with preverified true, as X509_verify_cert does.
+// Returning false rejects the chain; returning true on a preverified-false call overrides that
+// rejection, for the rules docs/X509.md lists as overridable (the others fail whatever it returns).
+// Called only when verification runs (a client with verify_peer false checks nothing), possibly on
+// several threads at once when a verifier is shared. Must not throw (the core has no exceptions).
+using x509_verify_callback = std::function<bool(bool preverified, x509_store_ctx_st* ctx)>;
+
 struct verifier_options {
   int max_depth = 8;  // intermediates allowed between leaf and anchor
   verify_policy policy{};
   ocsp_policy ocsp{};
+  x509_verify_callback verify_callback{};  // empty: the strict policy decides alone (the default)
 };
 
 // The outcome of one validation, with what the `tls13 verify` command prints.
@@ -142,8 +158,8 @@ struct ocsp_response_info {
 // names the leaf; thisUpdate <= now + skew and now - skew <= nextUpdate. No MD5 / SHA-1 signatures.
 //   good / unknown        -> the info (callers decide what "unknown" means for them)
 //   revoked               -> certificate_errc::revoked
-//   anything else         -> certificate_errc::bad_certificate (the TLS engine should answer a bad
-//                            staple with bad_certificate_status_response)
+//   anything else         -> certificate_errc::bad_status_response (alert bad_certificate_status_response);
+//                            a leaf or issuer that does not parse -> bad_certificate
 // `why`, if given, receives a human-readable reason on failure (and the revocation details).
 result<ocsp_response_info> verify_ocsp_response(bytes response, bytes leaf, bytes issuer,
                                                 std::chrono::system_clock::time_point now,

@@ -3,9 +3,19 @@
 // hostname.cpp apply the web-PKI rules on it. A failure caused by a peer-supplied intermediate is
 // retried without that certificate, within a small budget of path builds, so a second candidate issuer
 // can still make a valid path while a peer cannot make us build paths without bound.
+//
+// With an application verify callback (verifier_options::verify_callback), libcrypto is told to go on
+// past errors and every call of its verify callback is recorded; our rules then run on the path, and
+// the record, with our rules' failures added as preverified-false calls at the certificates concerned,
+// is replayed to the application's callback on the same X509_STORE_CTX (docs/X509.md, "The verify
+// callback"). The strict decision is taken first, exactly as without a callback, and the callback can
+// only turn an overridable rejection into an acceptance or an acceptance into a rejection.
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "tls13/x509.hpp"
 #include "x509/hostname.hpp"
@@ -91,10 +101,7 @@ errc map_verify_error(int err) {
   }
 }
 
-failure from_openssl(X509_STORE_CTX* ctx) {
-  const int err = X509_STORE_CTX_get_error(ctx);
-  const int depth = X509_STORE_CTX_get_error_depth(ctx);
-  X509* cur = X509_STORE_CTX_get_current_cert(ctx);
+failure from_openssl(int err, int depth, X509* cur) {
   failure f{map_verify_error(err), X509_verify_cert_error_string(err), depth};
   // "invalid CA certificate" has two causes; say which.
   if (err == X509_V_ERR_INVALID_CA && cur != nullptr) {
@@ -110,8 +117,13 @@ failure from_openssl(X509_STORE_CTX* ctx) {
   return f;
 }
 
+failure from_openssl(X509_STORE_CTX* ctx) {
+  return from_openssl(X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
+                      X509_STORE_CTX_get_current_cert(ctx));
+}
+
 // RFC 5280 §4.1.2.5: the validity period includes notAfter; X509_cmp_time counts equality as expired.
-int verify_callback(int ok, X509_STORE_CTX* ctx) {
+int inclusive_not_after(int ok, X509_STORE_CTX* ctx) {
   if (ok == 1 || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_CERT_HAS_EXPIRED) return ok;
   X509* cur = X509_STORE_CTX_get_current_cert(ctx);
   const std::time_t t = X509_VERIFY_PARAM_get_time(X509_STORE_CTX_get0_param(ctx));
@@ -120,6 +132,65 @@ int verify_callback(int ok, X509_STORE_CTX* ctx) {
     return 1;
   }
   return ok;
+}
+
+// ---- the application's verify callback
+
+// One call of libcrypto's verify callback (or one of our rules' failures), replayed to the hook.
+struct callback_call {
+  bool preverified = true;
+  int error = X509_V_OK;  // for preverified calls: ignored (the replay shows the sticky error)
+  int depth = 0;
+  x509_ptr cert;
+  std::optional<failure> ours;  // set for our rules' failures: what a rejection reports
+};
+
+struct call_record {
+  std::vector<callback_call> calls;
+};
+
+int record_index() {
+  static const int index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+x509_ptr ref(X509* x) {
+  if (x == nullptr || X509_up_ref(x) != 1) return nullptr;
+  return x509_ptr(x);
+}
+
+// libcrypto's verify callback while an application callback is set: note the call and go on, so the
+// whole path is built and checked; the replay decides.
+int recording_callback(int ok, X509_STORE_CTX* ctx) {
+  const int adjusted = inclusive_not_after(ok, ctx);
+  if (ok == 0 && adjusted == 1) return 1;  // RFC 5280's notAfter: not an error for us
+  auto* rec = static_cast<call_record*>(X509_STORE_CTX_get_ex_data(ctx, record_index()));
+  if (rec == nullptr) return adjusted;
+  rec->calls.push_back(callback_call{ok == 1, ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx),
+                                     X509_STORE_CTX_get_error_depth(ctx),
+                                     ref(X509_STORE_CTX_get_current_cert(ctx)), std::nullopt});
+  return 1;
+}
+
+// The X509_V_ERR_* code the application sees for one of our rules' failures.
+int x509_error_for(const failure& f, int depth) {
+  const bool eku = f.reason.find("extendedKeyUsage") != std::string::npos;
+  switch (f.code) {
+    case errc::constraint_violated:
+      return depth == 0 ? X509_V_ERR_INVALID_NON_CA : X509_V_ERR_INVALID_CA;
+    case errc::bad_key_usage:
+      return depth == 0 || eku ? X509_V_ERR_INVALID_PURPOSE : X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+    case errc::name_mismatch:
+      return X509_V_ERR_HOSTNAME_MISMATCH;
+    case errc::expired:
+      return X509_V_ERR_CERT_HAS_EXPIRED;
+    case errc::unknown_issuer:
+      return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    case errc::unsupported_certificate:
+      return X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM;
+    default:
+      return X509_V_ERR_APPLICATION_VERIFICATION;
+  }
 }
 
 // One verification: the parsed input, the attempts, and what the report needs.
@@ -132,9 +203,32 @@ class path_validation {
   verify_report run();
 
  private:
+  // One path build with libcrypto's calls of the verify callback recorded (application callback set).
+  struct recorded {
+    x509_stack_ptr untrusted;
+    store_ctx_ptr ctx;
+    call_record record;
+    bool ran = false;  // X509_verify_cert was called
+    int verified = 0;  // what it returned
+  };
+
   check_result parse_input();
+  // The attempts, without and with an application callback.
+  check_result build();
+  check_result build_with_callback();
   // One path build without the excluded certificates. Sets culprit_ when a retry could help.
   check_result attempt();
+  // The same in recording mode; returns the strict outcome, as attempt() would.
+  check_result attempt_recorded(recorded& a);
+  check_result prepare(x509_stack_ptr& untrusted, store_ctx_ptr& ctx);
+  failure after_openssl_failure(X509_STORE_CTX* ctx, failure f, X509* current);
+  // A path our rules rejected: the callback sees every problem and may override the overridable ones.
+  check_result decide(recorded& a, failure strict);
+  // Our rules' failures on the built path, added to the record as preverified-false calls; a failure
+  // of a rule the callback may not override is returned instead.
+  check_result add_rule_failures(recorded& a, STACK_OF(X509) * path);
+  // The recorded calls, in order, to the application's callback on the context that built the path.
+  check_result replay(recorded& a);
   check_result configure(X509_STORE_CTX* ctx) const;
   check_result on_path(X509_STORE_CTX* ctx);
   void explain_missing_issuer(X509* subject, failure& f) const;
@@ -241,10 +335,10 @@ check_result path_validation::on_path(X509_STORE_CTX* ctx) {
   return f;
 }
 
-check_result path_validation::attempt() {
+check_result path_validation::prepare(x509_stack_ptr& untrusted, store_ctx_ptr& ctx) {
   culprit_ = nullptr;
-  x509_stack_ptr untrusted(sk_X509_new_null());
-  store_ctx_ptr ctx(X509_STORE_CTX_new());
+  untrusted.reset(sk_X509_new_null());
+  ctx.reset(X509_STORE_CTX_new());
   if (!untrusted || !ctx) return failure{errc::unknown, "out of memory", -1};
   for (const auto& c : pool_) {
     if (std::find(excluded_.begin(), excluded_.end(), c.get()) != excluded_.end()) continue;
@@ -256,40 +350,171 @@ check_result path_validation::attempt() {
   }
   if (X509_STORE_CTX_init(ctx.get(), roots_.native().store, leaf_.get(), untrusted.get()) != 1)
     return failure{errc::unknown, "cannot initialise the certificate verifier", -1};
-  if (auto f = configure(ctx.get())) return f;
-  X509_STORE_CTX_set_verify_cb(ctx.get(), verify_callback);
-  if (X509_verify_cert(ctx.get()) == 1) return on_path(ctx.get());
-  failure f = from_openssl(ctx.get());
-  if (f.code == errc::unknown_issuer) explain_missing_issuer(X509_STORE_CTX_get_current_cert(ctx.get()), f);
-  STACK_OF(X509)* partial = X509_STORE_CTX_get0_chain(ctx.get());
-  const int num_untrusted = X509_STORE_CTX_get_num_untrusted(ctx.get());
+  return configure(ctx.get());
+}
+
+failure path_validation::after_openssl_failure(X509_STORE_CTX* ctx, failure f, X509* current) {
+  if (f.code == errc::unknown_issuer) explain_missing_issuer(current, f);
+  STACK_OF(X509)* partial = X509_STORE_CTX_get0_chain(ctx);
+  const int num_untrusted = X509_STORE_CTX_get_num_untrusted(ctx);
   if (partial != nullptr && num_untrusted < sk_X509_num(partial))
     keep_path(partial, false);  // reached an anchor
   if (partial != nullptr) note_culprit(partial, num_untrusted, f);
   return f;
 }
 
-verify_report path_validation::run() {
-  verify_report rep;
-  now_ = req_.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : req_.now;
-  check_result first = parse_input();
+check_result path_validation::attempt() {
+  x509_stack_ptr untrusted;
+  store_ctx_ptr ctx;
+  if (auto f = prepare(untrusted, ctx)) return f;
+  X509_STORE_CTX_set_verify_cb(ctx.get(), inclusive_not_after);
+  if (X509_verify_cert(ctx.get()) == 1) return on_path(ctx.get());
+  return after_openssl_failure(ctx.get(), from_openssl(ctx.get()),
+                               X509_STORE_CTX_get_current_cert(ctx.get()));
+}
+
+check_result path_validation::attempt_recorded(recorded& a) {
+  if (auto f = prepare(a.untrusted, a.ctx)) return f;
+  X509_STORE_CTX* ctx = a.ctx.get();
+  if (X509_STORE_CTX_set_ex_data(ctx, record_index(), &a.record) != 1)
+    return failure{errc::unknown, "out of memory", -1};
+  X509_STORE_CTX_set_verify_cb(ctx, recording_callback);
+  a.verified = X509_verify_cert(ctx);
+  a.ran = true;
+  // The first error libcrypto reported is where it would have stopped without the recording.
+  const auto& calls = a.record.calls;
+  const auto err =
+      std::find_if(calls.begin(), calls.end(), [](const callback_call& c) { return !c.preverified; });
+  if (err != calls.end())
+    return after_openssl_failure(ctx, from_openssl(err->error, err->depth, err->cert.get()), err->cert.get());
+  if (a.verified == 1) return on_path(ctx);
+  return after_openssl_failure(ctx, from_openssl(ctx), X509_STORE_CTX_get_current_cert(ctx));
+}
+
+check_result path_validation::build() {
+  check_result first;
   const unsigned budget = std::max(1u, opts_.policy.max_path_attempts);
-  for (attempt_no_ = 0; attempt_no_ < budget && (attempt_no_ > 0 || !first); ++attempt_no_) {
+  for (attempt_no_ = 0; attempt_no_ < budget; ++attempt_no_) {
     check_result f = attempt();
-    if (!f) {
-      ERR_clear_error();
-      rep.chain = std::move(chain_);
-      rep.subjects = std::move(subjects_);
-      return rep;
-    }
+    if (!f) return std::nullopt;
     if (attempt_no_ == 0) first = std::move(f);  // the report explains the natural path's failure
     if (culprit_ == nullptr) break;
     excluded_.push_back(culprit_);
   }
+  return first;
+}
+
+// The same attempts. A path that meets every rule still goes to the callback (which may reject it);
+// when none does, the callback decides on the first (natural) path, as OpenSSL's would on its only one.
+check_result path_validation::build_with_callback() {
+  check_result first;
+  std::unique_ptr<recorded> natural;
+  const unsigned budget = std::max(1u, opts_.policy.max_path_attempts);
+  for (attempt_no_ = 0; attempt_no_ < budget; ++attempt_no_) {
+    auto a = std::make_unique<recorded>();
+    check_result f = attempt_recorded(*a);
+    if (!f) return replay(*a);
+    if (attempt_no_ == 0) {
+      first = std::move(f);
+      natural = std::move(a);
+    }
+    if (culprit_ == nullptr) break;
+    excluded_.push_back(culprit_);
+  }
+  if (!natural || !natural->ran) return first;
+  return decide(*natural, std::move(*first));
+}
+
+check_result path_validation::decide(recorded& a, failure strict) {
+  X509_STORE_CTX* ctx = a.ctx.get();
+  STACK_OF(X509)* path = X509_STORE_CTX_get0_chain(ctx);
+  if (a.verified != 1 || path == nullptr || sk_X509_num(path) == 0) {
+    // libcrypto gave up: the callback sees what it reported, but no answer saves the chain.
+    if (auto f = replay(a)) return f;
+    return strict;
+  }
+  if (auto f = add_rule_failures(a, path)) return f;
+  // X509_V_FLAG_PARTIAL_CHAIN makes X509_verify_cert call back for an untrusted top certificate that
+  // is not self-issued (the issuer was not found); libssl's default does not: neither do we.
+  const int n = sk_X509_num(path);
+  X509* top = sk_X509_value(path, n - 1);
+  if (X509_STORE_CTX_get_num_untrusted(ctx) >= n && X509_check_issued(top, top) != X509_V_OK)
+    std::erase_if(a.record.calls, [n](const callback_call& c) { return c.preverified && c.depth == n - 1; });
+  if (auto f = replay(a)) return f;
+  // Every problem overridden. The stapled OCSP response is not the callback's to waive.
+  if (auto f = check_stapled_ocsp(req_, path, opts_.ocsp, now_)) return f;
+  keep_path(path, true);
+  return std::nullopt;
+}
+
+check_result path_validation::add_rule_failures(recorded& a, STACK_OF(X509) * path) {
+  const int n = sk_X509_num(path);
+  const int num_untrusted = X509_STORE_CTX_get_num_untrusted(a.ctx.get());
+  std::vector<callback_call> found;
+  auto add = [&](check_result f, int depth, int error) {
+    if (!f) return;
+    const int code = error != X509_V_OK ? error : x509_error_for(*f, depth);
+    found.push_back(callback_call{false, code, depth, ref(sk_X509_value(path, depth)), std::move(f)});
+  };
+  for (int i = n - 1; i >= 1; --i) {
+    X509* x = sk_X509_value(path, i);
+    const bool trusted = i >= num_untrusted;
+    // Form, signature algorithm and key: not overridable (the leaf's were checked before building).
+    if (!trusted) {
+      if (auto f = check_certificate_form(x, i)) return f;
+      if (auto f = check_signature_algorithm(x, i)) return f;
+    }
+    if (auto f = check_public_key(x, i, opts_.policy.keys)) return f;
+    add(check_issuer_usage(x, i, trusted, req_.role), i, X509_V_OK);
+  }
+  X509* leaf = sk_X509_value(path, 0);
+  add(check_leaf_usage(leaf, req_.role, opts_.policy), 0, X509_V_OK);
+  add(match_leaf_name(leaf, ref_), 0,
+      ref_.type == reference_id::kind::ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+  add(check_reference_constraints(path, ref_), 0, X509_V_ERR_PERMITTED_VIOLATION);
+  // Each just before its certificate's preverified call, where X509_verify_cert reports a
+  // certificate's own problems (validity, signature).
+  auto& calls = a.record.calls;
+  for (auto& c : found) {
+    const int d = c.depth;
+    const auto at = std::find_if(calls.begin(), calls.end(),
+                                 [d](const callback_call& k) { return k.preverified && k.depth <= d; });
+    calls.insert(at, std::move(c));
+  }
+  return std::nullopt;
+}
+
+check_result path_validation::replay(recorded& a) {
+  X509_STORE_CTX* ctx = a.ctx.get();
+  int sticky = X509_V_OK;  // like X509_verify_cert, a preverified call still shows an overridden error
+  for (const auto& c : a.record.calls) {
+    X509_STORE_CTX_set_current_cert(ctx, c.cert.get());
+    X509_STORE_CTX_set_error_depth(ctx, c.depth);
+    X509_STORE_CTX_set_error(ctx, c.preverified ? sticky : c.error);
+    const bool accepted = opts_.verify_callback(c.preverified, ctx);
+    if (!c.preverified) sticky = X509_STORE_CTX_get_error(ctx);  // the callback may have cleared it
+    if (accepted) continue;
+    ERR_clear_error();
+    if (c.ours) return c.ours;
+    if (!c.preverified) return from_openssl(c.error, c.depth, c.cert.get());
+    const std::string at = c.cert ? where(c.cert.get(), c.depth) + ": " : std::string();
+    return failure{errc::unknown, at + "rejected by the verify callback", c.depth};
+  }
   ERR_clear_error();
-  rep.error = make_error_code(first->code);
-  rep.reason = std::move(first->reason);
-  rep.depth = first->depth;
+  return std::nullopt;
+}
+
+verify_report path_validation::run() {
+  verify_report rep;
+  now_ = req_.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : req_.now;
+  check_result f = parse_input();
+  if (!f) f = opts_.verify_callback ? build_with_callback() : build();
+  ERR_clear_error();
+  if (f) {
+    rep.error = make_error_code(f->code);
+    rep.reason = std::move(f->reason);
+    rep.depth = f->depth;
+  }
   rep.chain = std::move(chain_);
   rep.subjects = std::move(subjects_);
   return rep;

@@ -88,6 +88,8 @@ bool has_eku(X509* x, std::uint32_t bit) {
 
 const char* role_eku_name(peer_role role) { return role == peer_role::server ? "serverAuth" : "clientAuth"; }
 
+}  // namespace
+
 check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy) {
   const std::uint32_t flags = X509_get_extension_flags(leaf);
   if ((flags & EXFLAG_CA) != 0)
@@ -129,6 +131,8 @@ check_result check_issuer_usage(X509* ca, int depth, bool trusted, peer_role rol
         std::string("extendedKeyUsage of the intermediate does not include ") + role_eku_name(role));
   return std::nullopt;
 }
+
+namespace {
 
 bool allowed_digest(int md) noexcept { return md == NID_sha256 || md == NID_sha384 || md == NID_sha512; }
 

@@ -16,6 +16,12 @@ check_result check_signature_algorithm(X509* x, int depth);
 // RSA (rsaEncryption or RSASSA-PSS) within keys' bounds, ECDSA P-256 / P-384, Ed25519.
 check_result check_public_key(X509* x, int depth, const key_policy& keys);
 
+// An issuer at `depth` of the path (trusted: from the store): CA with keyCertSign, extendedKeyUsage
+// (when present on an intermediate) including the role's purpose.
+check_result check_issuer_usage(X509* ca, int depth, bool trusted, peer_role role);
+// The leaf: not a CA, keyUsage / extendedKeyUsage fit the role, a server leaf has a SAN.
+check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy);
+
 // Rules for the leaf that need no path: the three above.
 check_result check_leaf_alone(X509* leaf, const verify_policy& policy);
 // Everything else on a path that X509_verify_cert accepted: issuers are CAs with keyCertSign, the

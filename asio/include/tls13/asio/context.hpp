@@ -6,12 +6,15 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context_base.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
 #include <boost/asio/ssl/verify_mode.hpp>
 #include <boost/system/system_error.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tls13/asio/error.hpp"
@@ -20,6 +23,26 @@
 #include "tls13/x509.hpp"
 
 namespace tls13 {
+
+namespace asio_detail {
+
+// An asio verify callback, bool(bool preverified, boost::asio::ssl::verify_context&), as the core's
+// x509_verify_callback: the verify_context wraps the X509_STORE_CTX the core passes (the one that
+// built the path). An exception from the callback counts as a rejection (the core has none).
+template <class VerifyCallback>
+x509_verify_callback adapt_verify_callback(VerifyCallback callback) {
+  auto f = std::make_shared<VerifyCallback>(std::move(callback));
+  return [f](bool preverified, x509_store_ctx_st* ctx) -> bool {
+    boost::asio::ssl::verify_context vc(ctx);
+    try {
+      return static_cast<bool>((*f)(preverified, vc));
+    } catch (...) {
+      return false;
+    }
+  };
+}
+
+}  // namespace asio_detail
 
 class context {
  public:
@@ -120,6 +143,26 @@ class context {
   }
 #undef TLS13_CTX_THROWING
 
+  // asio's verify callback, bool(bool preverified, boost::asio::ssl::verify_context&), e.g.
+  // boost::asio::ssl::host_name_verification(host): called for each certificate of the built path,
+  // from the anchor down to the leaf, with verify_context::native_handle() a real X509_STORE_CTX
+  // (current certificate, error and depth set). preverified is the strict validator's verdict;
+  // returning false fails the handshake, returning true overrides the rejections docs/X509.md lists
+  // as overridable (unknown issuer, expiry, name mismatch, key usage, ...), never the others. The
+  // callback may run on several threads at once (every stream of the context uses it).
+  template <class VerifyCallback>
+  void set_verify_callback(VerifyCallback callback) {
+    boost::system::error_code ec;
+    set_verify_callback(std::move(callback), ec);
+    if (ec) throw boost::system::system_error(ec, "set_verify_callback");
+  }
+  template <class VerifyCallback>
+  void set_verify_callback(VerifyCallback callback, boost::system::error_code& ec) {
+    auto cb = asio_detail::adapt_verify_callback(std::move(callback));
+    update([&](state& s) { s.verify_callback = std::move(cb); });
+    ec = {};
+  }
+
   // Beyond asio::ssl::context: ALPN, groups, suites and the NSS key log (off unless set).
   void set_alpn_protocols(std::vector<std::string> p) {
     update([&](state& s) { s.alpn = std::move(p); });
@@ -202,6 +245,19 @@ class context {
   method get_method() const noexcept { return method_; }
   bool is_server() const noexcept { return method_ == tls_server || method_ == tlsv13_server; }
 
+  // The verifier of a stream that set its own verify depth or callback (empty: the context's),
+  // over the context's trust anchors (none loaded: an empty store, nothing is trusted).
+  std::shared_ptr<const certificate_verifier> make_verifier(std::optional<int> depth,
+                                                            const x509_verify_callback* callback) const {
+    std::lock_guard lock(mu_);
+    verifier_options o;
+    o.max_depth = depth.value_or(st_.verify_depth);
+    o.verify_callback = callback != nullptr ? *callback : st_.verify_callback;
+    if (st_.roots) return make_default_verifier(st_.roots, std::move(o));
+    auto empty = trust_store::create();
+    return empty ? make_default_verifier(std::move(*empty), std::move(o)) : nullptr;
+  }
+
   // Snapshots for new handshakes (rebuilt after a change).
   std::shared_ptr<const client_config> client_snapshot() const {
     std::lock_guard lock(mu_);
@@ -221,6 +277,7 @@ class context {
     std::shared_ptr<trust_store> roots;
     boost::asio::ssl::verify_mode verify_mode = boost::asio::ssl::verify_none;
     int verify_depth = 8;
+    x509_verify_callback verify_callback;
     std::vector<std::string> alpn;
     std::vector<named_group> groups;
     std::vector<cipher_suite> suites;
@@ -258,12 +315,19 @@ class context {
     ec = {};
   }
 
+  static verifier_options options(const state& s) {
+    verifier_options o;
+    o.max_depth = s.verify_depth;
+    o.verify_callback = s.verify_callback;
+    return o;
+  }
+
   static void fill_common(const state& s, common_config& c) {
     c.alpn = s.alpn;
     c.groups = s.groups;
     c.cipher_suites = s.suites;
     c.key_log = s.key_log;
-    if (s.roots) c.verifier = make_default_verifier(s.roots, verifier_options{s.verify_depth});
+    if (s.roots) c.verifier = make_default_verifier(s.roots, options(s));
   }
 
   static std::shared_ptr<const client_config> build_client(const state& s) {
@@ -274,7 +338,7 @@ class context {
     if (c->verify_peer && !c->verifier) {
       // verify_peer with no trust anchors loaded: like OpenSSL, nothing can be trusted.
       auto empty = trust_store::create();
-      if (empty) c->verifier = make_default_verifier(std::move(*empty));
+      if (empty) c->verifier = make_default_verifier(std::move(*empty), options(s));
     }
     if (!s.chain.empty() && s.key) {
       auto ck = std::make_shared<certified_key>();

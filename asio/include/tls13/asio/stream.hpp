@@ -69,6 +69,17 @@ class stream : public boost::asio::ssl::stream_base {
     verify_depth_ = d;
     ec = {};
   }
+  // asio's verify callback for this stream's handshakes, instead of the context's (see
+  // context::set_verify_callback). Set it before the handshake.
+  template <class VerifyCallback>
+  void set_verify_callback(VerifyCallback callback) {
+    verify_callback_ = asio_detail::adapt_verify_callback(std::move(callback));
+  }
+  template <class VerifyCallback>
+  void set_verify_callback(VerifyCallback callback, boost::system::error_code& ec) {
+    verify_callback_ = asio_detail::adapt_verify_callback(std::move(callback));
+    ec = {};
+  }
 
   // What the handshake agreed on (new; asio offers this through native_handle()).
   const session_info* session() const noexcept {
@@ -280,24 +291,33 @@ class stream : public boost::asio::ssl::stream_base {
   result<connection> make_client(bool with_early_data) {
     auto cfg = ctx_->client_snapshot();
     const bool no_early = cfg->enable_early_data && !with_early_data;
-    if (verify_mode_ || verify_depth_ || no_early) {
+    if (verify_mode_ || verify_depth_ || verify_callback_ || no_early) {
       auto copy = std::make_shared<client_config>(*cfg);
       if (verify_mode_) copy->verify_peer = (*verify_mode_ & boost::asio::ssl::verify_peer) != 0;
       if (no_early) copy->enable_early_data = false;
+      own_verifier(*copy);
       cfg = std::move(copy);
     }
     return connection::client(std::move(cfg), server_name_);
   }
 
+  // This stream's verify depth / callback, on the context's trust anchors (none: nothing trusted).
+  void own_verifier(common_config& c) const {
+    if (!verify_depth_ && !verify_callback_) return;
+    c.verifier = ctx_->make_verifier(verify_depth_, verify_callback_ ? &*verify_callback_ : nullptr);
+  }
+
   result<connection> make_server() {
     auto cfg = ctx_->server_snapshot();
-    if (verify_mode_) {
+    if (verify_mode_ || verify_depth_ || verify_callback_) {
       auto copy = std::make_shared<server_config>(*cfg);
       using boost::asio::ssl::verify_fail_if_no_peer_cert;
       using boost::asio::ssl::verify_peer;
-      copy->client_authentication = !(*verify_mode_ & verify_peer)                  ? client_auth::none
-                                    : (*verify_mode_ & verify_fail_if_no_peer_cert) ? client_auth::required
-                                                                                    : client_auth::optional;
+      if (verify_mode_)
+        copy->client_authentication = !(*verify_mode_ & verify_peer)                  ? client_auth::none
+                                      : (*verify_mode_ & verify_fail_if_no_peer_cert) ? client_auth::required
+                                                                                      : client_auth::optional;
+      own_verifier(*copy);
       cfg = std::move(copy);
     }
     return connection::server(std::move(cfg));
@@ -310,6 +330,7 @@ class stream : public boost::asio::ssl::stream_base {
   std::string server_name_;
   std::optional<boost::asio::ssl::verify_mode> verify_mode_;
   std::optional<int> verify_depth_;
+  std::optional<x509_verify_callback> verify_callback_;
 };
 
 }  // namespace tls13
