@@ -1,6 +1,8 @@
 #include "crypto/hybrid_kx.hpp"
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <vector>
 
 #include "crypto/kx.hpp"
@@ -44,20 +46,18 @@ struct share_parts {
   bytes kem, ecdh;
 };
 
-// The caller has checked share.size() == kem_size + t.ecdh_share.
-share_parts split(const hybrid_traits& t, bytes share, std::size_t kem_size) noexcept {
-  if (t.kem_first) return {share.first(kem_size), share.subspan(kem_size)};
-  return {share.subspan(t.ecdh_share), share.first(t.ecdh_share)};
+// The positions of the ML-KEM and ECDH parts in a share of total size kem_size + t.ecdh_share.
+struct share_layout {
+  std::size_t kem_at, ecdh_at;
+};
+share_layout layout(const hybrid_traits& t, std::size_t kem_size) noexcept {
+  return t.kem_first ? share_layout{0, kem_size} : share_layout{t.ecdh_share, 0};
 }
 
-std::vector<std::byte> join(const hybrid_traits& t, bytes kem, bytes ecdh) {
-  std::vector<std::byte> out;
-  out.reserve(kem.size() + ecdh.size());
-  const bytes first = t.kem_first ? kem : ecdh;
-  const bytes second = t.kem_first ? ecdh : kem;
-  out.insert(out.end(), first.begin(), first.end());
-  out.insert(out.end(), second.begin(), second.end());
-  return out;
+// The caller has checked share.size() == kem_size + t.ecdh_share.
+share_parts split(const hybrid_traits& t, bytes share, std::size_t kem_size) noexcept {
+  const share_layout at = layout(t, kem_size);
+  return {share.subspan(at.kem_at, kem_size), share.subspan(at.ecdh_at, t.ecdh_share)};
 }
 
 secret join_secret(const hybrid_traits& t, bytes kem_ss, bytes ecdh_ss) noexcept {
@@ -71,10 +71,9 @@ secret join_secret(const hybrid_traits& t, bytes kem_ss, bytes ecdh_ss) noexcept
 
 class hybrid_key_exchange final : public key_exchange {
  public:
-  hybrid_key_exchange(const hybrid_traits& t, std::vector<std::byte> dk, std::unique_ptr<key_exchange> ecdh,
-                      std::vector<std::byte> pub) noexcept
+  hybrid_key_exchange(const hybrid_traits& t, std::unique_ptr<mlkem::decapsulation_key> dk,
+                      std::unique_ptr<key_exchange> ecdh, std::vector<std::byte> pub) noexcept
       : traits_(&t), dk_(std::move(dk)), ecdh_(std::move(ecdh)), public_(std::move(pub)) {}
-  ~hybrid_key_exchange() override { secure_wipe(dk_); }
   hybrid_key_exchange(const hybrid_key_exchange&) = delete;
   hybrid_key_exchange& operator=(const hybrid_key_exchange&) = delete;
 
@@ -82,26 +81,26 @@ class hybrid_key_exchange final : public key_exchange {
   bytes public_key() const noexcept override { return public_; }
 
   result<secret> complete(bytes peer_share) override {
-    // Both private keys die on return, whatever the outcome.
-    std::vector<std::byte> dk = std::move(dk_);
-    wipe_at_exit<std::vector<std::byte>> wipe_dk{dk};
+    // Both private keys die on return, whatever the outcome (~decapsulation_key wipes it).
+    const std::unique_ptr<mlkem::decapsulation_key> dk = std::move(dk_);
     std::unique_ptr<key_exchange> ecdh = std::move(ecdh_);
-    if (dk.empty() || !ecdh) return internal_errc::invalid_state;
+    if (!dk || dk->empty() || !ecdh) return internal_errc::invalid_state;
     const auto sz = mlkem::size_of(traits_->kem);
     // Draft §3.1.2: a ciphertext of the wrong length is illegal_parameter.
     if (peer_share.size() != sz.ciphertext + traits_->ecdh_share) return protocol_errc::illegal_parameter;
     const share_parts parts = split(*traits_, peer_share, sz.ciphertext);
     std::array<std::byte, mlkem::shared_secret_size> kem_ss{};
     wipe_at_exit<decltype(kem_ss)> wipe_ss{kem_ss};
-    // Any other decapsulation failure is ours: internal_error (draft §3.1.2).
-    if (!mlkem::decaps(traits_->kem, dk, parts.kem, kem_ss)) return internal_errc::crypto_failure;
+    // Our own key, kept expanded since keygen (no dk parsing, no A-hat expansion). Any other
+    // decapsulation failure is ours: internal_error (draft §3.1.2).
+    if (!mlkem::decaps(*dk, parts.kem, kem_ss)) return internal_errc::crypto_failure;
     TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(parts.ecdh));
     return join_secret(*traits_, kem_ss, ecdh_ss.view());
   }
 
  private:
   const hybrid_traits* traits_;
-  std::vector<std::byte> dk_;
+  std::unique_ptr<mlkem::decapsulation_key> dk_;
   std::unique_ptr<key_exchange> ecdh_;
   std::vector<std::byte> public_;
 };
@@ -111,14 +110,15 @@ result<std::unique_ptr<key_exchange>> make_client(const hybrid_traits& t, bytes 
                                                   std::unique_ptr<key_exchange> ecdh) {
   if (!ecdh || ecdh->group() != t.ecdh) return internal_errc::invalid_argument;
   const auto sz = mlkem::size_of(t.kem);
-  std::vector<std::byte> ek(sz.encapsulation_key);
-  std::vector<std::byte> dk(sz.decapsulation_key);
-  const auto made = d.empty() ? mlkem::keygen(t.kem, ek, dk) : mlkem::keygen_internal(t.kem, d, z, ek, dk);
-  if (!made) {
-    secure_wipe(dk);
-    return made.error();
-  }
-  std::vector<std::byte> pub = join(t, ek, ecdh->public_key());
+  // ek goes straight into its place in the share.
+  std::vector<std::byte> pub(sz.encapsulation_key + t.ecdh_share);
+  const share_layout at = layout(t, sz.encapsulation_key);
+  const bytes ecdh_pub = ecdh->public_key();
+  if (ecdh_pub.size() != t.ecdh_share) return internal_errc::invalid_argument;
+  std::copy(ecdh_pub.begin(), ecdh_pub.end(), pub.begin() + static_cast<std::ptrdiff_t>(at.ecdh_at));
+  const mut_bytes ek(pub.data() + at.kem_at, sz.encapsulation_key);
+  auto dk = std::make_unique<mlkem::decapsulation_key>();
+  TLS13_TRY(d.empty() ? mlkem::keygen(t.kem, ek, *dk) : mlkem::keygen_internal(t.kem, d, z, ek, *dk));
   return std::unique_ptr<key_exchange>(
       std::make_unique<hybrid_key_exchange>(t, std::move(dk), std::move(ecdh), std::move(pub)));
 }
@@ -130,14 +130,20 @@ result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m
   const auto sz = mlkem::size_of(t.kem);
   if (client_share.size() != sz.encapsulation_key + t.ecdh_share) return protocol_errc::illegal_parameter;
   const share_parts parts = split(t, client_share, sz.encapsulation_key);
-  std::vector<std::byte> ct(sz.ciphertext);
+  // The ciphertext goes straight into its place in our share.
+  std::vector<std::byte> share(sz.ciphertext + t.ecdh_share);
+  const share_layout at = layout(t, sz.ciphertext);
+  const mut_bytes ct(share.data() + at.kem_at, sz.ciphertext);
   std::array<std::byte, mlkem::shared_secret_size> kem_ss{};
   wipe_at_exit<decltype(kem_ss)> wipe_ss{kem_ss};
   // The encapsulation-key check (FIPS 203 §7.2) fails with illegal_parameter (draft §3.1.2).
   TLS13_TRY(m.empty() ? mlkem::encaps(t.kem, parts.kem, ct, kem_ss)
                       : mlkem::encaps_internal(t.kem, parts.kem, m, ct, kem_ss));
   TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(parts.ecdh));
-  return server_share{join(t, ct, ecdh->public_key()), join_secret(t, kem_ss, ecdh_ss.view())};
+  const bytes ecdh_pub = ecdh->public_key();
+  if (ecdh_pub.size() != t.ecdh_share) return internal_errc::invalid_argument;
+  std::copy(ecdh_pub.begin(), ecdh_pub.end(), share.begin() + static_cast<std::ptrdiff_t>(at.ecdh_at));
+  return server_share{std::move(share), join_secret(t, kem_ss, ecdh_ss.view())};
 }
 
 }  // namespace

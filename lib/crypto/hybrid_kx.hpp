@@ -20,7 +20,8 @@ struct hybrid_share_sizes {
 // Zeroes for a group that is not hybrid.
 hybrid_share_sizes hybrid_sizes(named_group g) noexcept;
 
-// Client side: a fresh ML-KEM key pair and ECDH key pair from libcrypto's DRBG.
+// Client side: a fresh ML-KEM key pair and ECDH key pair from libcrypto's DRBG. The ML-KEM decapsulation
+// key is kept expanded (mlkem::decapsulation_key) until complete() decapsulates with it and wipes it.
 result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g);
 // Server side: encapsulate to the client's key and answer its ECDH share. A malformed client share
 // (wrong length, encapsulation key failing the FIPS 203 §7.2 check, bad ECDH point): illegal_parameter.

@@ -136,11 +136,13 @@ void unpack_d(const std::uint8_t* in, int d, Store store) noexcept {
 }
 
 // One layer of Alg. 9 / Alg. 10 with its length known at compile time, so that the inner loops have a
-// constant trip count and vectorize.
+// constant trip count and vectorize. "unroll 1": GCC would otherwise peel the 8- and 16-iteration loops
+// completely before vectorizing and leave them scalar (~10x slower).
 template <int len>
 void ntt_layer(poly& f, int& i) noexcept {
   for (int start = 0; start < n; start += 2 * len) {
     const std::int16_t zeta = k_zetas[i++];
+#pragma GCC unroll 1
     for (int j = start; j < start + len; ++j) {
       const std::int16_t t = fqmul(zeta, f.c[j + len]);
       f.c[j + len] = static_cast<std::int16_t>(f.c[j] - t);
@@ -153,12 +155,68 @@ template <int len>
 void invntt_layer(poly& f, int& i) noexcept {
   for (int start = 0; start < n; start += 2 * len) {
     const std::int16_t zeta = k_zetas[i--];
+#pragma GCC unroll 1
     for (int j = start; j < start + len; ++j) {
       const std::int16_t t = f.c[j];
       f.c[j] = barrett_reduce(static_cast<std::int16_t>(t + f.c[j + len]));
       f.c[j + len] = fqmul(zeta, static_cast<std::int16_t>(f.c[j + len] - t));
     }
   }
+}
+
+// The layers with len = 4 and 2, whose runs are too short for a vector: the first and the second halves
+// of every 2len-coefficient chunk are copied apart into x and y (len coefficients = 8 or 4 octets at a
+// time), the butterflies run over 128 lanes with a zeta per lane, and the halves go back. The same
+// arithmetic, in another order.
+template <int len>
+constexpr std::array<std::int16_t, 128> zetas_per_lane(int first, int step) {
+  std::array<std::int16_t, 128> z{};
+  for (int l = 0; l < 128; ++l) z[l] = make_zetas()[first + step * (l / len)];
+  return z;
+}
+constexpr auto k_ntt_zetas_len4 = zetas_per_lane<4>(32, 1);       // zeta_32 .. zeta_63
+constexpr auto k_ntt_zetas_len2 = zetas_per_lane<2>(64, 1);       // zeta_64 .. zeta_127
+constexpr auto k_invntt_zetas_len2 = zetas_per_lane<2>(127, -1);  // zeta_127 .. zeta_64
+constexpr auto k_invntt_zetas_len4 = zetas_per_lane<4>(63, -1);   // zeta_63 .. zeta_32
+
+template <int len>
+void split_halves(const poly& f, std::int16_t x[128], std::int16_t y[128]) noexcept {
+  for (int g = 0; g < 128 / len; ++g) {
+    std::memcpy(&x[len * g], &f.c[2 * len * g], sizeof(std::int16_t) * len);
+    std::memcpy(&y[len * g], &f.c[2 * len * g + len], sizeof(std::int16_t) * len);
+  }
+}
+
+template <int len>
+void join_halves(poly& f, const std::int16_t x[128], const std::int16_t y[128]) noexcept {
+  for (int g = 0; g < 128 / len; ++g) {
+    std::memcpy(&f.c[2 * len * g], &x[len * g], sizeof(std::int16_t) * len);
+    std::memcpy(&f.c[2 * len * g + len], &y[len * g], sizeof(std::int16_t) * len);
+  }
+}
+
+template <int len>
+void ntt_layer_short(poly& f, const std::array<std::int16_t, 128>& zeta) noexcept {
+  std::int16_t x[128], y[128];
+  split_halves<len>(f, x, y);
+  for (int l = 0; l < 128; ++l) {
+    const std::int16_t t = fqmul(zeta[l], y[l]);
+    y[l] = static_cast<std::int16_t>(x[l] - t);
+    x[l] = static_cast<std::int16_t>(x[l] + t);
+  }
+  join_halves<len>(f, x, y);
+}
+
+template <int len>
+void invntt_layer_short(poly& f, const std::array<std::int16_t, 128>& zeta) noexcept {
+  std::int16_t x[128], y[128];
+  split_halves<len>(f, x, y);
+  for (int l = 0; l < 128; ++l) {
+    const std::int16_t t = x[l];
+    x[l] = barrett_reduce(static_cast<std::int16_t>(t + y[l]));
+    y[l] = fqmul(zeta[l], static_cast<std::int16_t>(y[l] - t));
+  }
+  join_halves<len>(f, x, y);
 }
 
 }  // namespace
@@ -171,16 +229,16 @@ void ntt(poly& f) noexcept {
   ntt_layer<32>(f, i);
   ntt_layer<16>(f, i);
   ntt_layer<8>(f, i);
-  ntt_layer<4>(f, i);
-  ntt_layer<2>(f, i);
+  ntt_layer_short<4>(f, k_ntt_zetas_len4);
+  ntt_layer_short<2>(f, k_ntt_zetas_len2);
   for (auto& c : f.c) c = barrett_reduce(c);
 }
 
 void invntt(poly& f) noexcept {
   // f[j] is Barrett-reduced in every layer and f[j + len] leaves fqmul with |c| < q: no growth.
-  int i = 127;
-  invntt_layer<2>(f, i);
-  invntt_layer<4>(f, i);
+  int i = 31;  // after the two short layers (zeta_127 .. zeta_32)
+  invntt_layer_short<2>(f, k_invntt_zetas_len2);
+  invntt_layer_short<4>(f, k_invntt_zetas_len4);
   invntt_layer<8>(f, i);
   invntt_layer<16>(f, i);
   invntt_layer<32>(f, i);
@@ -189,32 +247,46 @@ void invntt(poly& f) noexcept {
   for (auto& c : f.c) c = fqmul(c, k_invntt_scale);
 }
 
-void basemul_acc(poly& r, const poly* a, const poly* b, int k) noexcept {
-  // Alg. 12 on pair i: (a0 + a1 X)(b0 + b1 X) mod (X^2 - gamma_i), summed over l in 32 bits and reduced
-  // once: |sum| < k * 2 q^2 <= 8 q^2 < q * 2^15, the range montgomery_reduce takes. The loops over i
-  // vectorize.
-  std::int32_t even[n / 2] = {}, odd[n / 2] = {};
-  for (int l = 0; l < k; ++l) {
-    const std::int16_t* x = a[l].c;
-    const std::int16_t* y = b[l].c;
-    for (int i = 0; i < n / 2; ++i) {
-      const std::int32_t y1_gamma = fqmul(y[2 * i + 1], k_gammas[i]);
-      even[i] +=
-          static_cast<std::int32_t>(x[2 * i]) * y[2 * i] + static_cast<std::int32_t>(x[2 * i + 1]) * y1_gamma;
-      odd[i] += static_cast<std::int32_t>(x[2 * i]) * y[2 * i + 1] +
-                static_cast<std::int32_t>(x[2 * i + 1]) * y[2 * i];
-    }
-  }
+namespace {
+// Alg. 12 on pair i: (a0 + a1 X)(b0 + b1 X) mod (X^2 - gamma_i), summed over l in 32 bits and reduced
+// once: |sum| < k * 2 q^2 <= 8 q^2 < q * 2^15, the range montgomery_reduce takes. With k known at compile
+// time the sum over l stays in registers (nothing secret left in memory) and the loop over i vectorizes.
+template <int K>
+void basemul_acc_k(poly& r, const poly* a, const poly* b) noexcept {
   for (int i = 0; i < n / 2; ++i) {
-    r.c[2 * i] = montgomery_reduce(even[i]);
-    r.c[2 * i + 1] = montgomery_reduce(odd[i]);
+    std::int32_t even = 0, odd = 0;
+    for (int l = 0; l < K; ++l) {
+      const std::int32_t x0 = a[l].c[2 * i], x1 = a[l].c[2 * i + 1];
+      const std::int32_t y0 = b[l].c[2 * i], y1 = b[l].c[2 * i + 1];
+      const std::int32_t y1_gamma = fqmul(b[l].c[2 * i + 1], k_gammas[i]);
+      even += x0 * y0 + x1 * y1_gamma;
+      odd += x0 * y1 + x1 * y0;
+    }
+    r.c[2 * i] = montgomery_reduce(even);
+    r.c[2 * i + 1] = montgomery_reduce(odd);
   }
-  OPENSSL_cleanse(even, sizeof even);
-  OPENSSL_cleanse(odd, sizeof odd);
+}
+}  // namespace
+
+void basemul_acc(poly& r, const poly* a, const poly* b, int k) noexcept {
+  switch (k) {
+    case 1:
+      return basemul_acc_k<1>(r, a, b);
+    case 2:
+      return basemul_acc_k<2>(r, a, b);
+    case 3:
+      return basemul_acc_k<3>(r, a, b);
+    default:
+      return basemul_acc_k<4>(r, a, b);
+  }
 }
 
 void tomont(poly& f) noexcept {
   for (auto& c : f.c) c = fqmul(c, k_mont_squared);
+}
+
+void reduce(poly& f) noexcept {
+  for (auto& c : f.c) c = barrett_reduce(c);
 }
 
 void add(poly& r, const poly& a) noexcept {
@@ -225,44 +297,40 @@ void sub(poly& r, const poly& a) noexcept {
   for (int i = 0; i < n; ++i) r.c[i] = static_cast<std::int16_t>(r.c[i] - a.c[i]);
 }
 
-void sample_ntt(poly& a, const std::uint8_t rho[32], std::uint8_t b33, std::uint8_t b34) noexcept {
-  std::uint8_t seed[34];
-  for (int i = 0; i < 32; ++i) seed[i] = rho[i];
-  seed[32] = b33;
-  seed[33] = b34;
-  keccak_sponge xof(shake128_rate, 0x1f);
-  xof.absorb(seed);
-  // Three blocks give the 256 coefficients ~99% of the time (~472 octets on average); then one more
-  // block at a time, as long as it takes (App. B: no bound needed). Both lengths are multiples of 3.
-  std::uint8_t buf[3 * shake128_rate];
-  xof.squeeze_blocks(buf, 3);
-  std::size_t len = sizeof buf, pos = 0;
-  // Every candidate is stored and kept only by advancing j (fewer mispredicted branches); out[n] takes
-  // the stores past the end.
-  std::int16_t out[n + 1];
-  unsigned j = 0;
-  while (j < n) {
-    if (pos == len) {
-      xof.squeeze_blocks(buf, 1);
-      len = shake128_rate;
-      pos = 0;
+namespace {
+
+// Alg. 7 lines 5-15 on the next len octets of the XOF (len a multiple of 12): two 12-bit candidates per 3
+// octets, kept when < q, until out holds n. 12 octets (8 candidates) are read as two little-endian words;
+// every candidate is stored at out[j] and kept only by advancing j, so the one serial step is j's
+// addition. out has n + 8 entries for the stores past the end; values accepted beyond n are dropped.
+// Returns the new count.
+unsigned rej_uniform(std::int16_t out[n + 8], unsigned j, const std::uint8_t* buf, std::size_t len) noexcept {
+  for (std::size_t pos = 0; j < n && pos < len; pos += 12) {
+    std::uint64_t w0 = 0;
+    std::uint32_t w1 = 0;
+    for (int b = 7; b >= 0; --b) w0 = w0 << 8 | buf[pos + b];
+    for (int b = 3; b >= 0; --b) w1 = w1 << 8 | buf[pos + 8 + b];
+    std::uint16_t d[8];  // candidate m: bits 12m .. 12m + 11 of the 96
+    for (int m = 0; m < 5; ++m) d[m] = static_cast<std::uint16_t>((w0 >> (12 * m)) & 0xfff);
+    d[5] = static_cast<std::uint16_t>((w0 >> 60 | static_cast<std::uint64_t>(w1) << 4) & 0xfff);
+    d[6] = static_cast<std::uint16_t>((w1 >> 8) & 0xfff);
+    d[7] = static_cast<std::uint16_t>((w1 >> 20) & 0xfff);
+    for (int m = 0; m < 8; ++m) {
+      out[j] = static_cast<std::int16_t>(d[m]);
+      j += d[m] < q;
     }
-    const auto d1 = static_cast<std::uint16_t>(buf[pos] | (buf[pos + 1] & 0x0f) << 8);
-    const auto d2 = static_cast<std::uint16_t>(buf[pos + 1] >> 4 | buf[pos + 2] << 4);
-    pos += 3;
-    out[j] = static_cast<std::int16_t>(d1);
-    j += d1 < q;
-    out[j] = static_cast<std::int16_t>(d2);
-    j += (d2 < q) & (j < n);
   }
-  std::memcpy(a.c, out, sizeof a.c);
+  return j < n ? j : n;
 }
 
-void sample_cbd2(poly& f, const std::uint8_t sigma[32], std::uint8_t nonce) noexcept {
-  std::uint8_t buf[64 * 2];  // PRF_2(sigma, N) = SHAKE256(sigma || N, 8 * 64 * 2)
-  shake256(buf, sizeof buf, u8_view(sigma, 32), u8_view(&nonce, 1));
-  // Coefficient i is (b[4i] + b[4i+1]) - (b[4i+2] + b[4i+3]): per 32-bit word, add the bit pairs
-  // in parallel, then read 8 coefficients.
+// Three blocks give the 256 coefficients ~99% of the time (~472 octets on average); then one more block
+// at a time, as long as it takes (App. B: no bound needed). Both lengths are multiples of 12.
+constexpr std::size_t sample_ntt_blocks = 3;
+static_assert(shake128_rate % 12 == 0, "rej_uniform reads 12 octets at a time");
+
+// Alg. 8 on the 128 octets of PRF_2(sigma, N): coefficient i is (b[4i] + b[4i+1]) - (b[4i+2] + b[4i+3]).
+// Per 32-bit word, the bit pairs are added in parallel, then 8 coefficients read.
+void cbd2(poly& f, const std::uint8_t buf[128]) noexcept {
   for (int w = 0; w < 32; ++w) {
     const std::uint32_t v =
         static_cast<std::uint32_t>(buf[4 * w]) | static_cast<std::uint32_t>(buf[4 * w + 1]) << 8 |
@@ -274,7 +342,94 @@ void sample_cbd2(poly& f, const std::uint8_t sigma[32], std::uint8_t nonce) noex
       f.c[8 * w + m] = static_cast<std::int16_t>(x - y);
     }
   }
+}
+
+}  // namespace
+
+void sample_ntt(poly& a, const std::uint8_t rho[32], std::uint8_t b33, std::uint8_t b34) noexcept {
+  std::uint8_t seed[34];
+  for (int i = 0; i < 32; ++i) seed[i] = rho[i];
+  seed[32] = b33;
+  seed[33] = b34;
+  keccak_sponge xof(shake128_rate, 0x1f);
+  xof.absorb(seed);
+  std::uint8_t buf[sample_ntt_blocks * shake128_rate];
+  xof.squeeze_blocks(buf, sample_ntt_blocks);
+  std::int16_t out[n + 8];
+  unsigned j = rej_uniform(out, 0, buf, sizeof buf);
+  while (j < n) {
+    xof.squeeze_blocks(buf, 1);
+    j = rej_uniform(out, j, buf, shake128_rate);
+  }
+  std::memcpy(a.c, out, sizeof a.c);
+}
+
+void sample_ntt_x4(poly* const a[], const std::uint8_t rho[32], const std::uint8_t idx[][2],
+                   int count) noexcept {
+  if (count == 1 || !keccak_x4_is_parallel()) {  // nothing to gain from the four-way permutation
+    for (int l = 0; l < count; ++l) sample_ntt(*a[l], rho, idx[l][0], idx[l][1]);
+    return;
+  }
+  std::uint8_t seeds[4][34];
+  const std::uint8_t* in[4];
+  for (int l = 0; l < 4; ++l) {  // lanes past count repeat lane 0; their output is dropped
+    const int from = l < count ? l : 0;
+    std::memcpy(seeds[l], rho, 32);
+    seeds[l][32] = idx[from][0];
+    seeds[l][33] = idx[from][1];
+    in[l] = seeds[l];
+  }
+  keccak_sponge_x4 xof(shake128_rate, 0x1f, in, 34);
+  std::uint8_t buf[4][sample_ntt_blocks * shake128_rate];
+  std::uint8_t* const outs[4] = {buf[0], buf[1], buf[2], buf[3]};
+  xof.squeeze_blocks(outs, sample_ntt_blocks);
+  std::int16_t out[4][n + 8];
+  unsigned j[4] = {};
+  bool more = false;
+  for (int l = 0; l < count; ++l) {
+    j[l] = rej_uniform(out[l], 0, buf[l], sizeof buf[l]);
+    more = more || j[l] < n;
+  }
+  while (more) {  // rare: one more block for all four, used by the lanes that need it
+    xof.squeeze_blocks(outs, 1);
+    more = false;
+    for (int l = 0; l < count; ++l) {
+      j[l] = rej_uniform(out[l], j[l], buf[l], shake128_rate);
+      more = more || j[l] < n;
+    }
+  }
+  for (int l = 0; l < count; ++l) std::memcpy(a[l]->c, out[l], sizeof a[l]->c);
+}
+
+void sample_cbd2(poly& f, const std::uint8_t sigma[32], std::uint8_t nonce) noexcept {
+  std::uint8_t buf[64 * 2];  // PRF_2(sigma, N) = SHAKE256(sigma || N, 8 * 64 * 2)
+  shake256(buf, sizeof buf, u8_view(sigma, 32), u8_view(&nonce, 1));
+  cbd2(f, buf);
   OPENSSL_cleanse(buf, sizeof buf);
+}
+
+void sample_cbd2_x4(poly* const f[], const std::uint8_t sigma[32], std::uint8_t nonce, int count) noexcept {
+  if (count == 1 || !keccak_x4_is_parallel()) {
+    for (int l = 0; l < count; ++l) sample_cbd2(*f[l], sigma, static_cast<std::uint8_t>(nonce + l));
+    return;
+  }
+  struct work {
+    std::uint8_t in[4][33];
+    std::uint8_t buf[4][shake256_rate];  // one block: the 128 octets of PRF_2
+  } w;
+  const std::uint8_t* in[4];
+  std::uint8_t* const outs[4] = {w.buf[0], w.buf[1], w.buf[2], w.buf[3]};
+  for (int l = 0; l < 4; ++l) {  // lanes past count repeat lane 0; their output is dropped
+    std::memcpy(w.in[l], sigma, 32);
+    w.in[l][32] = static_cast<std::uint8_t>(nonce + (l < count ? l : 0));
+    in[l] = w.in[l];
+  }
+  {
+    keccak_sponge_x4 prf(shake256_rate, 0x1f, in, 33);
+    prf.squeeze_blocks(outs, 1);
+  }
+  for (int l = 0; l < count; ++l) cbd2(*f[l], w.buf[l]);
+  OPENSSL_cleanse(&w, sizeof w);
 }
 
 void encode12(std::uint8_t* out, const poly& f) noexcept {
@@ -301,8 +456,28 @@ void decode12_reduced(poly& f, const std::uint8_t* in) noexcept {
   }
 }
 
+namespace {
+// ByteEncode_D(Compress_D(f)): compressed in a loop of its own, which vectorizes, then packed.
+template <int D>
+void compress_encode_d(std::uint8_t* out, const poly& f) noexcept {
+  std::uint16_t v[n];
+  for (int i = 0; i < n; ++i) v[i] = compress(to_canonical(f.c[i]), D);
+  pack<D>(out, [&](int i) { return v[i]; });
+  OPENSSL_cleanse(v, sizeof v);
+}
+}  // namespace
+
 void compress_encode(std::uint8_t* out, const poly& f, int d) noexcept {
-  pack_d(out, d, [&](int i) { return compress(to_canonical(f.c[i]), d); });
+  switch (d) {
+    case 4:
+      return compress_encode_d<4>(out, f);
+    case 5:
+      return compress_encode_d<5>(out, f);
+    case 10:
+      return compress_encode_d<10>(out, f);
+    default:
+      return compress_encode_d<11>(out, f);
+  }
 }
 
 void decode_decompress(poly& f, const std::uint8_t* in, int d) noexcept {
@@ -317,8 +492,6 @@ void from_msg(poly& f, const std::uint8_t m[32]) noexcept {
   }
 }
 
-void to_msg(std::uint8_t m[32], const poly& f) noexcept {
-  pack<1>(m, [&](int i) { return compress(to_canonical(f.c[i]), 1); });
-}
+void to_msg(std::uint8_t m[32], const poly& f) noexcept { compress_encode_d<1>(m, f); }
 
 }  // namespace tls13::crypto::mlkem::detail

@@ -2,7 +2,7 @@
 //
 // Coefficients are int16 representatives, not always reduced: each function states the range it takes
 // and gives. Products use Montgomery reduction (R = 2^16), sums Barrett reduction; neither branches.
-// Everything is constant time in the coefficient values except sample_ntt, whose rejection sampling
+// Everything is constant time in the coefficient values except sample_ntt(_x4), whose rejection sampling
 // depends on its (public) seed only.
 #pragma once
 
@@ -43,11 +43,12 @@ inline std::int16_t fqmul(std::int16_t a, std::int16_t b) noexcept {
   return static_cast<std::int16_t>(mulhi(a, b) - mulhi(t, q));
 }
 
-// The representative of a mod q in [-(q-1)/2, (q-1)/2], for any int16 a.
+// The representative of a mod q in [-(q-1)/2, (q-1)/2], for any int16 a. t = round(a v / 2^26) =
+// floor((floor(a v / 2^16) + 2^9) / 2^10), so 16-bit operations suffice (pmulhw where it vectorizes).
 inline std::int16_t barrett_reduce(std::int16_t a) noexcept {
-  constexpr std::int32_t v = ((1 << 26) + q / 2) / q;
-  const auto t = static_cast<std::int16_t>((v * a + (1 << 25)) >> 26);
-  return static_cast<std::int16_t>(a - t * q);
+  constexpr std::int16_t v = ((1 << 26) + q / 2) / q;
+  const auto t = static_cast<std::int16_t>((mulhi(a, v) + (1 << 9)) >> 10);
+  return static_cast<std::int16_t>(a - mullo(t, q));
 }
 
 // a mod q in [0, q), for any int16 a.
@@ -60,10 +61,17 @@ inline std::uint16_t to_canonical(std::int16_t a) noexcept {
 // FIPS 203 (4.7) Compress_d(x) = round(2^d x / q) mod 2^d for x in [0, q), 1 <= d <= 11. The division
 // by q is a multiplication and a shift, exact for every input (tested exhaustively): no div instruction,
 // whose time may depend on its operands.
+// For d <= 4 the numerator fits 16 bits and a 16 x 16 -> 32-bit product does (pmulhuw: floor(N / q) =
+// N ceil(2^27 / q) / 2^27 for N < 2^16); otherwise 32 x 32 -> 64 bits (pmuludq). Both vectorize.
 inline std::uint16_t compress(std::uint16_t x, int d) noexcept {
-  constexpr std::uint64_t magic = ((std::uint64_t{1} << 35) + q - 1) / q;  // ceil(2^35 / q)
-  const std::uint64_t num = (static_cast<std::uint64_t>(x) << d) + q / 2;  // < 2^23
-  return static_cast<std::uint16_t>(((num * magic) >> 35) & ((1u << d) - 1));
+  if (d <= 4) {
+    constexpr std::uint32_t magic16 = ((1u << 27) + q - 1) / q;     // 40318
+    const auto num = static_cast<std::uint16_t>((x << d) + q / 2);  // < 2^16
+    return static_cast<std::uint16_t>((static_cast<std::uint32_t>(num) * magic16 >> 27) & ((1u << d) - 1));
+  }
+  constexpr std::uint32_t magic = ((std::uint64_t{1} << 35) + q - 1) / q;  // ceil(2^35 / q) < 2^24
+  const std::uint32_t num = (static_cast<std::uint32_t>(x) << d) + q / 2;  // < 2^23
+  return static_cast<std::uint16_t>((static_cast<std::uint64_t>(num) * magic >> 35) & ((1u << d) - 1));
 }
 
 // FIPS 203 (4.8) Decompress_d(y) = round(q y / 2^d), ties up, for y in [0, 2^d).
@@ -81,6 +89,7 @@ void invntt(poly& f) noexcept;
 void basemul_acc(poly& r, const poly* a, const poly* b, int k) noexcept;
 // f * 2^16 (cancels basemul_acc's 2^-16 without an inverse NTT). Output |c| < q.
 void tomont(poly& f) noexcept;
+void reduce(poly& f) noexcept;              // Barrett: any input, output |c| <= (q-1)/2
 void add(poly& r, const poly& a) noexcept;  // r += a, no reduction
 void sub(poly& r, const poly& a) noexcept;  // r -= a, no reduction
 
@@ -89,6 +98,13 @@ void sample_ntt(poly& a, const std::uint8_t rho[32], std::uint8_t b33, std::uint
 // Alg. 8 SamplePolyCBD_2(PRF_2(sigma, nonce)) (eta = 2 for both ML-KEM-768 and ML-KEM-1024). Output in
 // [-2, 2].
 void sample_cbd2(poly& f, const std::uint8_t sigma[32], std::uint8_t nonce) noexcept;
+
+// Up to four of the above at once (count 1..4) on the four-way Keccak (mlkem_keccak.hpp), the same
+// results: *a[l] = SampleNTT(rho || idx[l][0] || idx[l][1]), *f[l] = SamplePolyCBD_2(PRF_2(sigma,
+// nonce + l)).
+void sample_ntt_x4(poly* const a[], const std::uint8_t rho[32], const std::uint8_t idx[][2],
+                   int count) noexcept;
+void sample_cbd2_x4(poly* const f[], const std::uint8_t sigma[32], std::uint8_t nonce, int count) noexcept;
 
 // ByteEncode_12 of the canonical representatives: 384 octets.
 void encode12(std::uint8_t* out, const poly& f) noexcept;

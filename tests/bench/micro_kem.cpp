@@ -1,10 +1,12 @@
 // Key-exchange primitives per handshake, side by side in tls13_micro_bench: X25519 through EVP (the
 // same calls as tls13_bench's `crypto` scenario) next to our ML-KEM-768 / ML-KEM-1024 (lib/crypto/mlkem).
 //   tls13_micro_bench --benchmark_filter='X25519|MlKem'
-// A TLS client pays keygen + decaps, a server encaps (plus X25519 keygen + derive each in a hybrid group).
+// A TLS client pays keygen + decaps, a server encaps (plus X25519 keygen + derive each in a hybrid group);
+// the client keeps its key as an mlkem::decapsulation_key (the *Expanded benchmarks, MlKemHandshake).
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
+#include <memory>
 #include <vector>
 
 #include "crypto/mlkem.hpp"
@@ -78,10 +80,47 @@ void MlKemDecaps(benchmark::State& st) {
   }
 }
 
+// The TLS client's path: keygen keeping the expanded decapsulation_key, decaps with it.
+void MlKemKeygenExpanded(benchmark::State& st) {
+  kem_buffers b(set_of(st));
+  mlkem::decapsulation_key dk;
+  for (auto _ : st) {
+    if (!mlkem::keygen(set_of(st), b.ek, dk)) st.SkipWithError("keygen");
+    benchmark::DoNotOptimize(&dk);
+  }
+}
+
+void MlKemDecapsExpanded(benchmark::State& st) {
+  kem_buffers b(set_of(st));
+  mlkem::decapsulation_key dk;
+  if (!mlkem::keygen(set_of(st), b.ek, dk) || !mlkem::encaps(set_of(st), b.ek, b.ct, b.ss))
+    st.SkipWithError("setup");
+  for (auto _ : st) {
+    if (!mlkem::decaps(dk, b.ct, b.ss)) st.SkipWithError("decaps");
+    benchmark::DoNotOptimize(b.ss.data());
+  }
+}
+
+// All the ML-KEM work of one hybrid handshake, as lib/crypto/hybrid_kx.cpp does it: the client's keygen
+// (into a heap decapsulation_key), the server's encaps, the client's decaps.
+void MlKemHandshake(benchmark::State& st) {
+  kem_buffers b(set_of(st));
+  for (auto _ : st) {
+    auto dk = std::make_unique<mlkem::decapsulation_key>();
+    if (!mlkem::keygen(set_of(st), b.ek, *dk) || !mlkem::encaps(set_of(st), b.ek, b.ct, b.ss) ||
+        !mlkem::decaps(*dk, b.ct, b.ss))
+      st.SkipWithError("handshake");
+    benchmark::DoNotOptimize(b.ss.data());
+  }
+}
+
 BENCHMARK(X25519Keygen);
 BENCHMARK(X25519Derive);
 BENCHMARK(MlKemKeygen)->Arg(768)->Arg(1024);
 BENCHMARK(MlKemEncaps)->Arg(768)->Arg(1024);
 BENCHMARK(MlKemDecaps)->Arg(768)->Arg(1024);
+BENCHMARK(MlKemKeygenExpanded)->Arg(768)->Arg(1024);
+BENCHMARK(MlKemDecapsExpanded)->Arg(768)->Arg(1024);
+BENCHMARK(MlKemHandshake)->Arg(768)->Arg(1024);
 
 }  // namespace

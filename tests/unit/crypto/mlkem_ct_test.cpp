@@ -1,14 +1,17 @@
 // Constant-time check of ML-KEM, run by ctest under `valgrind --error-exitcode=1` (test mlkem_ct).
 //
-// The secret inputs are marked undefined for memcheck (VALGRIND_MAKE_MEM_UNDEFINED): d and z for KeyGen,
-// m for Encaps, the secret part of dk (dk_pke and z) and the ciphertext for Decaps, so the comparison of
-// c with the re-encryption c' and the implicit-rejection select run on undefined data too. memcheck then
+// The secret inputs are marked undefined for memcheck (VALGRIND_MAKE_MEM_UNDEFINED): d and z for KeyGen
+// (both forms: dk as octets, and kept as a decapsulation_key), m for Encaps, the secret part of dk (dk_pke
+// and z) and the ciphertext for Decaps (from the octets and from the decapsulation_key), so the comparison
+// of c with the re-encryption c' and the implicit-rejection select run on undefined data too. memcheck then
 // reports every conditional branch and every memory address computed from them ("Conditional jump or
 // move depends on uninitialised value(s)", "Use of uninitialised value of size 8"). The outputs are
 // marked defined again before the program looks at them. The only declassification is inside the
 // library: rho, the public half of G(d || k) (see TLS13_MLKEM_DECLASSIFY in lib/crypto/mlkem.cpp).
 //
-// Run outside valgrind, the client requests do nothing and the program is a plain functional test.
+// valgrind's virtual CPU has AVX2 and BMI2 but no AVX-512, so this runs the BMI2 scalar and the AVX2
+// four-way Keccak (lib/crypto/mlkem_keccak.cpp picks them from CPUID) where the host has them. Run outside
+// valgrind, the client requests do nothing and the program is a plain functional test.
 #include <valgrind/memcheck.h>
 
 #include <cstdio>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "crypto/mlkem.hpp"
+#include "crypto/mlkem_keccak.hpp"
 
 using namespace tls13;
 using namespace tls13::crypto;
@@ -72,6 +76,28 @@ void run(mlkem::parameter_set p, const char* name, unsigned char seed) {
   check(static_cast<bool>(mlkem::decaps(p, dk_s, bad, ss3)), "decaps (rejection)", name);
   declassify(ss3);
   check(ss3 != ss, "implicit rejection gives another key", name);
+
+  // The TLS client's path: KeyGen keeping an expanded decapsulation_key, from secret d and z, then Decaps
+  // with it on a secret ciphertext. Nothing in the key is declassified: s-hat and z stay undefined, and so
+  // does t-hat (computed from s and e; only its encoding, ek, is declassified below).
+  buf ek2(sz.encapsulation_key), ss4(32), ss5(32);
+  mlkem::decapsulation_key expanded;
+  secret(d);
+  secret(z);
+  check(static_cast<bool>(mlkem::keygen_internal(p, d, z, ek2, expanded)), "keygen_internal (expanded)",
+        name);
+  declassify(ek2);
+  check(ek2 == ek, "expanded keygen gives the same ek", name);
+  buf ct_s2 = ct;
+  secret(ct_s2);
+  check(static_cast<bool>(mlkem::decaps(expanded, ct_s2, ss4)), "decaps (expanded)", name);
+  declassify(ss4);
+  check(ss4 == ss, "decaps (expanded) == encaps", name);
+  buf bad2 = bad;
+  secret(bad2);
+  check(static_cast<bool>(mlkem::decaps(expanded, bad2, ss5)), "decaps (expanded, rejection)", name);
+  declassify(ss5);
+  check(ss5 == ss3, "decaps (expanded, rejection) == decaps (octets, rejection)", name);
 }
 
 }  // namespace
@@ -81,7 +107,9 @@ int main() {
     run(mlkem::parameter_set::ml_kem_768, "ML-KEM-768", seed);
     run(mlkem::parameter_set::ml_kem_1024, "ML-KEM-1024", seed);
   }
-  std::printf("%s (running on valgrind: %s)\n", failures ? "FAILED" : "ok",
-              RUNNING_ON_VALGRIND ? "yes" : "no");
+  static const char* const x4_names[] = {"portable", "AVX2", "AVX-512VL"};
+  std::printf("%s (running on valgrind: %s; four-way Keccak: %s)\n", failures ? "FAILED" : "ok",
+              RUNNING_ON_VALGRIND ? "yes" : "no",
+              x4_names[static_cast<int>(mlkem::detail::keccak_x4_selected())]);
   return failures ? 2 : 0;
 }

@@ -1,7 +1,8 @@
 // ML-KEM-768 and ML-KEM-1024 properties (there are no ML-KEM-1024 vectors in the repository): sizes,
 // argument errors, round trips, the §7.2 modulus check, the §7.3 hash check, implicit rejection (the
-// expected key J(z || c') computed by libcrypto's SHAKE256), and an exchange in both directions with an
-// independent implementation, Node >= 24 on OpenSSL >= 3.5, when one is installed.
+// expected key J(z || c') computed by libcrypto's SHAKE256), the expanded decapsulation_key against the
+// octet dk, and an exchange in both directions with an independent implementation, Node >= 24 on
+// OpenSSL >= 3.5, when one is installed.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -183,6 +184,89 @@ TEST_P(MlKem, DecapsulationKeyHashCheck) {
   dk.back() ^= std::byte{1};
   ASSERT_TRUE(decaps(p(), dk, ct, got));
   EXPECT_EQ(got, ss);
+}
+
+// ---- decapsulation_key: the expanded key a TLS client keeps between keygen and decaps ----
+
+// The same seeds through both forms: the same ek, and decaps gives the same key for the genuine
+// ciphertext, for corrupted ones (implicit rejection: J(z || c), checked against libcrypto's SHAKE256) and
+// for the all-zero one.
+TEST_P(MlKem, ExpandedKeyMatchesOctets) {
+  for (int round = 0; round < 8; ++round) {
+    const byte_vec d(32, static_cast<std::byte>(round)), z(32, static_cast<std::byte>(0x80 + round));
+    const byte_vec m(32, static_cast<std::byte>(0x40 + round));
+    byte_vec ek(sz().encapsulation_key), dk(sz().decapsulation_key), ek2 = ek;
+    ASSERT_TRUE(keygen_internal(p(), d, z, ek, dk));
+    auto expanded = std::make_unique<decapsulation_key>();
+    EXPECT_TRUE(expanded->empty());
+    ASSERT_TRUE(keygen_internal(p(), d, z, ek2, *expanded));
+    EXPECT_FALSE(expanded->empty());
+    EXPECT_EQ(ek2, ek);
+    byte_vec ct(sz().ciphertext), ss(32), from_octets(32), from_expanded(32);
+    ASSERT_TRUE(encaps_internal(p(), ek, m, ct, ss));
+    ASSERT_TRUE(decaps(p(), dk, ct, from_octets));
+    ASSERT_TRUE(decaps(*expanded, ct, from_expanded));
+    EXPECT_EQ(from_octets, ss);
+    EXPECT_EQ(from_expanded, ss);
+    for (std::size_t pos : {std::size_t{0}, ct.size() / 3, ct.size() - 1}) {
+      byte_vec bad = ct;
+      bad[pos] ^= std::byte{0x10};
+      ASSERT_TRUE(decaps(p(), dk, bad, from_octets));
+      ASSERT_TRUE(decaps(*expanded, bad, from_expanded));
+      EXPECT_EQ(from_expanded, from_octets) << pos;
+      EXPECT_EQ(from_expanded, rejection_key(dk, bad)) << pos;
+    }
+    const byte_vec zeros(sz().ciphertext);
+    ASSERT_TRUE(decaps(*expanded, zeros, from_expanded));
+    EXPECT_EQ(from_expanded, rejection_key(dk, zeros));
+    // Decaps leaves the key as it was: the genuine ciphertext still gives K.
+    ASSERT_TRUE(decaps(*expanded, ct, from_expanded));
+    EXPECT_EQ(from_expanded, ss);
+  }
+}
+
+TEST_P(MlKem, ExpandedKeyRandomRoundTrips) {
+  decapsulation_key dk;  // reused: each keygen replaces the key
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 8; ++i) {
+    byte_vec ek(sz().encapsulation_key), ct(sz().ciphertext), ss(32), got(32);
+    ASSERT_TRUE(keygen(p(), ek, dk));
+    EXPECT_EQ(++seen[hex(ek)], 1);
+    ASSERT_TRUE(encaps(p(), ek, ct, ss));
+    ASSERT_TRUE(decaps(dk, ct, got));
+    EXPECT_EQ(got, ss);
+  }
+}
+
+TEST_P(MlKem, ExpandedKeyErrors) {
+  const auto s = sz();
+  const std::error_code bad_arg = internal_errc::invalid_argument, illegal = protocol_errc::illegal_parameter;
+  byte_vec ek(s.encapsulation_key), ct(s.ciphertext), ss(32), b32(32);
+  decapsulation_key dk;
+  // An empty key: invalid_argument.
+  EXPECT_EQ(decaps(dk, ct, ss).error(), bad_arg);
+  ASSERT_TRUE(keygen_internal(p(), b32, b32, ek, dk));
+  ASSERT_TRUE(encaps(p(), ek, ct, ss));
+  // Caller buffers: invalid_argument; a ciphertext of the wrong length (peer input): illegal_parameter.
+  byte_vec ss_short(31), untouched(32, std::byte{0xee});
+  EXPECT_EQ(decaps(dk, ct, ss_short).error(), bad_arg);
+  for (std::size_t len :
+       {std::size_t{0}, s.ciphertext - 1, s.ciphertext + 1, std::size_t{1088 + 1568 - s.ciphertext}})
+    EXPECT_EQ(decaps(dk, byte_vec(len), untouched).error(), illegal) << len;
+  EXPECT_EQ(untouched, byte_vec(32, std::byte{0xee}));  // nothing written on failure
+  // A failed keygen leaves the key empty, whatever it held.
+  byte_vec ek_long(s.encapsulation_key + 1);
+  EXPECT_EQ(keygen(p(), ek_long, dk).error(), bad_arg);
+  EXPECT_TRUE(dk.empty());
+  ASSERT_TRUE(keygen(p(), ek, dk));
+  EXPECT_EQ(keygen_internal(p(), byte_vec(31), b32, ek, dk).error(), bad_arg);
+  EXPECT_TRUE(dk.empty());
+  EXPECT_EQ(keygen(static_cast<parameter_set>(7), ek, dk).error(), bad_arg);
+  // clear() empties it.
+  ASSERT_TRUE(keygen(p(), ek, dk));
+  dk.clear();
+  EXPECT_TRUE(dk.empty());
+  EXPECT_EQ(decaps(dk, ct, ss).error(), bad_arg);
 }
 
 // ---- Node >= 24 (OpenSSL >= 3.5) as the independent implementation ----

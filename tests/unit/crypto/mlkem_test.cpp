@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "crypto/mlkem_keccak.hpp"
 #include "crypto/mlkem_poly.hpp"
@@ -34,6 +38,12 @@ const std::uint8_t* u8p(const byte_vec& v) { return reinterpret_cast<const std::
 // ---- arithmetic ----
 
 int mod_q(long long a) { return static_cast<int>(((a % q) + q) % q); }
+
+std::vector<int> canonical(const poly& f) {
+  std::vector<int> v(n);
+  for (int i = 0; i < n; ++i) v[i] = to_canonical(f.c[i]);
+  return v;
+}
 
 TEST(MlKemArith, BarrettReduceAllInt16) {
   for (int a = -32768; a <= 32767; ++a) {
@@ -139,13 +149,111 @@ TEST(MlKemKeccak, MatchesLibcrypto) {
   }
 }
 
-// ---- CCTV intermediate values (one key, one message), step by step ----
-
-std::vector<int> canonical(const poly& f) {
-  std::vector<int> v(n);
-  for (int i = 0; i < n; ++i) v[i] = to_canonical(f.c[i]);
-  return v;
+// Every Keccak-f[1600] this build and CPU can run (portable, BMI2; four-way: portable, AVX2, AVX-512VL)
+// gives the portable one-state result, lane by lane for the four-way ones, and so do the dispatched
+// keccak_f1600 / keccak_f1600_x4. (The known answers above go through the dispatched ones.)
+TEST(MlKemKeccak, ImplementationsAgree) {
+  std::mt19937_64 rng(11);
+  std::map<std::string, int> ran;
+  for (int round = 0; round < 16; ++round) {
+    std::uint64_t in[4][25], want[4][25];
+    for (auto& state : in)
+      for (auto& lane : state) lane = rng();
+    std::memcpy(want, in, sizeof in);
+    for (auto& state : want) ASSERT_TRUE(keccak_f1600_with(keccak_impl::portable, state));
+    for (const auto impl : {keccak_impl::bmi2}) {
+      std::uint64_t got[25];
+      std::memcpy(got, in[0], sizeof got);
+      if (!keccak_f1600_with(impl, got)) continue;
+      EXPECT_EQ(0, std::memcmp(got, want[0], sizeof got)) << static_cast<int>(impl);
+      ++ran["scalar " + std::to_string(static_cast<int>(impl))];
+    }
+    std::uint64_t got[25];
+    std::memcpy(got, in[1], sizeof got);
+    keccak_f1600(got);
+    EXPECT_EQ(0, std::memcmp(got, want[1], sizeof got));
+    auto run_x4 = [&](auto permute) {
+      keccak_x4_state x4;
+      for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 25; ++i) x4.s[i][j] = in[j][i];
+      if (!permute(x4)) return false;
+      for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 25; ++i) EXPECT_EQ(x4.s[i][j], want[j][i]) << "state " << j << " lane " << i;
+      return true;
+    };
+    for (const auto impl : {keccak_x4_impl::portable, keccak_x4_impl::avx2, keccak_x4_impl::avx512vl})
+      if (run_x4([&](keccak_x4_state& x4) { return keccak_f1600_x4_with(impl, x4); }))
+        ++ran["x4 " + std::to_string(static_cast<int>(impl))];
+    run_x4([](keccak_x4_state& x4) {
+      keccak_f1600_x4(x4);
+      return true;
+    });
+  }
+  EXPECT_EQ(ran["x4 0"], 16);  // the portable one always runs
+  std::string which;
+  for (const auto& [name, count] : ran) which += " [" + name + "]";
+  std::printf("Keccak implementations run:%s; keccak_f1600_x4 uses %d\n", which.c_str(),
+              static_cast<int>(keccak_x4_selected()));
 }
+
+// The four-way SHAKE sponge against libcrypto: four different inputs of the same length, several blocks.
+TEST(MlKemKeccak, FourWaySpongeMatchesLibcrypto) {
+  std::mt19937 rng(5);
+  for (const auto& [rate, name] :
+       {std::pair{shake128_rate, "SHAKE128"}, std::pair{shake256_rate, "SHAKE256"}}) {
+    for (std::size_t len :
+         {std::size_t{0}, std::size_t{1}, std::size_t{8}, std::size_t{33}, std::size_t{34}, rate - 1}) {
+      byte_vec in[4];
+      const std::uint8_t* ptr[4];
+      for (int j = 0; j < 4; ++j) {
+        in[j].resize(len);
+        for (auto& b : in[j]) b = static_cast<std::byte>(rng());
+        ptr[j] = u8p(in[j]);
+      }
+      keccak_sponge_x4 x(rate, 0x1f, ptr, len);
+      byte_vec out[4];
+      std::uint8_t* outp[4];
+      for (int j = 0; j < 4; ++j) {
+        out[j].resize(3 * rate);
+        outp[j] = reinterpret_cast<std::uint8_t*>(out[j].data());
+      }
+      x.squeeze_blocks(outp, 2);
+      for (auto& o : outp) o += 2 * rate;
+      x.squeeze_blocks(outp, 1);
+      for (int j = 0; j < 4; ++j) EXPECT_EQ(out[j], evp_digest(name, in[j], 3 * rate)) << name << " " << len;
+    }
+  }
+}
+
+// The batched samplers give what the one-at-a-time ones give, for every batch size.
+TEST(MlKemSampling, FourWayEqualsOneByOne) {
+  std::mt19937 rng(9);
+  std::uint8_t rho[32], sigma[32];
+  for (int round = 0; round < 8; ++round) {
+    for (auto& b : rho) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : sigma) b = static_cast<std::uint8_t>(rng());
+    for (int count = 1; count <= 4; ++count) {
+      poly got[4], want;
+      poly* ptr[4] = {&got[0], &got[1], &got[2], &got[3]};
+      std::uint8_t idx[4][2];
+      for (int l = 0; l < count; ++l)
+        idx[l][0] = static_cast<std::uint8_t>(rng() % 4), idx[l][1] = static_cast<std::uint8_t>(l);
+      sample_ntt_x4(ptr, rho, idx, count);
+      for (int l = 0; l < count; ++l) {
+        sample_ntt(want, rho, idx[l][0], idx[l][1]);
+        EXPECT_EQ(canonical(got[l]), canonical(want)) << count << " " << l;
+      }
+      const auto nonce = static_cast<std::uint8_t>(rng() % 250);
+      sample_cbd2_x4(ptr, sigma, nonce, count);
+      for (int l = 0; l < count; ++l) {
+        sample_cbd2(want, sigma, static_cast<std::uint8_t>(nonce + l));
+        EXPECT_EQ(0, std::memcmp(got[l].c, want.c, sizeof want.c)) << count << " " << l;
+      }
+    }
+  }
+}
+
+// ---- CCTV intermediate values (one key, one message), step by step ----
 
 byte_vec enc12(const poly* f, int k) {
   byte_vec out(384 * k);
@@ -316,6 +424,21 @@ TEST(MlKemCctv, UnluckySample) {
     }
   }
   EXPECT_GT(longest, 575u);
+  // The four-way sampler (A-hat in groups of four, as KeyGen and Encaps take it) on the same seeds,
+  // including its extra-block path.
+  poly a[9];
+  for (int e = 0; e < 9; e += 4) {
+    poly* ptr[4];
+    std::uint8_t idx[4][2];
+    const int count = std::min(4, 9 - e);
+    for (int l = 0; l < count; ++l) {
+      ptr[l] = &a[e + l];
+      idx[l][0] = static_cast<std::uint8_t>((e + l) % 3);
+      idx[l][1] = static_cast<std::uint8_t>((e + l) / 3);
+    }
+    sample_ntt_x4(ptr, u8p(rho), idx, count);
+  }
+  for (int e = 0; e < 9; ++e) EXPECT_EQ(canonical(a[e]), reference_sample_ntt(rho, e % 3, e / 3).first) << e;
   byte_vec ct(1088), ss(32), ss2(32);
   ASSERT_TRUE(encaps_internal(p768, ek, view(v.hex("m")), ct, ss));
   EXPECT_EQ(ct, v.hex("c"));

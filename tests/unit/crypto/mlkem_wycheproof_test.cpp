@@ -24,8 +24,9 @@ nlohmann::json load_gz(const std::string& rel) { return nlohmann::json::parse(te
 
 byte_vec field(const nlohmann::json& t, const char* key) { return unhex(t[key].get<std::string>()); }
 
-// seed = d || z -> (ek, dk); then dk, c -> K. "invalid" tests have a seed or a ciphertext of the wrong
-// length; the ones with a well-formed but wrong ciphertext are "valid" with the rejection key as K.
+// seed = d || z -> (ek, dk); then dk, c -> K, and the same with dk kept as a decapsulation_key. "invalid"
+// tests have a seed or a ciphertext of the wrong length; the ones with a well-formed but wrong ciphertext
+// are "valid" with the rejection key as K.
 TEST(MlKemWycheproof, KeyGenFromSeedAndDecaps) {
   const auto j = load_gz("mlkem/wycheproof-mlkem_768_test.json.gz");
   std::map<std::string, int> ran;
@@ -41,6 +42,11 @@ TEST(MlKemWycheproof, KeyGenFromSeedAndDecaps) {
         const auto r = keygen_internal(p768, bytes(seed).first(seed.size() / 2),
                                        bytes(seed).subspan(seed.size() / 2), ek, dk);
         EXPECT_EQ(r.error(), internal_errc::invalid_argument) << id;
+        decapsulation_key expanded;
+        const auto r2 = keygen_internal(p768, bytes(seed).first(seed.size() / 2),
+                                        bytes(seed).subspan(seed.size() / 2), ek, expanded);
+        EXPECT_EQ(r2.error(), internal_errc::invalid_argument) << id;
+        EXPECT_TRUE(expanded.empty()) << id;
         ++ran["bad seed"];
         continue;
       }
@@ -50,12 +56,21 @@ TEST(MlKemWycheproof, KeyGenFromSeedAndDecaps) {
       }
       const auto r = decaps(p768, dk, c, ss);
       EXPECT_EQ(r.has_value(), valid) << id << " " << t.value("comment", "");
+      // The same key kept expanded (what a TLS client does) gives the same answer.
+      decapsulation_key expanded;
+      byte_vec ek2(1184), ss2(32);
+      ASSERT_TRUE(keygen_internal(p768, bytes(seed).first(32), bytes(seed).subspan(32), ek2, expanded)) << id;
+      EXPECT_EQ(ek2, ek) << id;
+      const auto r2 = decaps(expanded, c, ss2);
+      EXPECT_EQ(r2.has_value(), valid) << id;
       if (valid) {
         EXPECT_EQ(ss, field(t, "K")) << id;
+        EXPECT_EQ(ss2, field(t, "K")) << id;
         ++ran["valid"];
         if (field(t, "K") == test::rejection_key(dk, c)) ++ran["implicit rejection"];
       } else {
         EXPECT_EQ(r.error(), protocol_errc::illegal_parameter) << id;
+        EXPECT_EQ(r2.error(), protocol_errc::illegal_parameter) << id;
         ++ran["bad ciphertext length"];
       }
     }
