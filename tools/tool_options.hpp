@@ -53,55 +53,56 @@ inline std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+// Each group once: its printed name (OpenSSL's, incl. OpenSSL 3.5's for the ML-KEM hybrids) and the
+// other spellings -groups accepts.
+struct group_names {
+  tls13::named_group group;
+  const char* name;
+  const char* aliases[2];
+};
+inline constexpr group_names k_group_names[] = {
+    {tls13::named_group::x25519, "X25519", {"x25519", nullptr}},
+    {tls13::named_group::secp256r1, "P-256", {"prime256v1", "secp256r1"}},
+    {tls13::named_group::secp384r1, "P-384", {"secp384r1", nullptr}},
+    {tls13::named_group::x25519_mlkem768, "X25519MLKEM768", {nullptr, nullptr}},
+    {tls13::named_group::secp256r1_mlkem768, "SecP256r1MLKEM768", {nullptr, nullptr}},
+    {tls13::named_group::secp384r1_mlkem1024, "SecP384r1MLKEM1024", {nullptr, nullptr}},
+};
+
+// Each suite once: its RFC 8446 name.
+struct suite_names {
+  tls13::cipher_suite suite;
+  const char* name;
+};
+inline constexpr suite_names k_suite_names[] = {
+    {tls13::cipher_suite::aes_128_gcm_sha256, "TLS_AES_128_GCM_SHA256"},
+    {tls13::cipher_suite::aes_256_gcm_sha384, "TLS_AES_256_GCM_SHA384"},
+    {tls13::cipher_suite::chacha20_poly1305_sha256, "TLS_CHACHA20_POLY1305_SHA256"},
+};
+
 inline std::optional<tls13::named_group> group_from(const std::string& n) {
-  using tls13::named_group;
-  if (n == "X25519" || n == "x25519") return named_group::x25519;
-  if (n == "P-256" || n == "prime256v1" || n == "secp256r1") return named_group::secp256r1;
-  if (n == "P-384" || n == "secp384r1") return named_group::secp384r1;
-  // OpenSSL 3.5's names for the hybrid ML-KEM groups.
-  if (n == "X25519MLKEM768") return named_group::x25519_mlkem768;
-  if (n == "SecP256r1MLKEM768") return named_group::secp256r1_mlkem768;
-  if (n == "SecP384r1MLKEM1024") return named_group::secp384r1_mlkem1024;
+  for (const auto& g : k_group_names)
+    if (n == g.name || (g.aliases[0] && n == g.aliases[0]) || (g.aliases[1] && n == g.aliases[1]))
+      return g.group;
   return std::nullopt;
 }
 
 inline std::optional<tls13::cipher_suite> suite_from(const std::string& n) {
-  using tls13::cipher_suite;
-  if (n == "TLS_AES_128_GCM_SHA256") return cipher_suite::aes_128_gcm_sha256;
-  if (n == "TLS_AES_256_GCM_SHA384") return cipher_suite::aes_256_gcm_sha384;
-  if (n == "TLS_CHACHA20_POLY1305_SHA256") return cipher_suite::chacha20_poly1305_sha256;
+  for (const auto& s : k_suite_names)
+    if (n == s.name) return s.suite;
   return std::nullopt;
 }
 
-inline const char* suite_name(tls13::cipher_suite s) {
-  switch (s) {
-    case tls13::cipher_suite::aes_128_gcm_sha256:
-      return "TLS_AES_128_GCM_SHA256";
-    case tls13::cipher_suite::aes_256_gcm_sha384:
-      return "TLS_AES_256_GCM_SHA384";
-    case tls13::cipher_suite::chacha20_poly1305_sha256:
-      return "TLS_CHACHA20_POLY1305_SHA256";
-  }
+inline const char* suite_name(tls13::cipher_suite suite) {
+  for (const auto& s : k_suite_names)
+    if (s.suite == suite) return s.name;
   return "unknown";
 }
 
-inline const char* group_name(tls13::named_group g) {
-  switch (g) {
-    case tls13::named_group::x25519:
-      return "X25519";
-    case tls13::named_group::secp256r1:
-      return "P-256";
-    case tls13::named_group::secp384r1:
-      return "P-384";
-    case tls13::named_group::x25519_mlkem768:
-      return "X25519MLKEM768";
-    case tls13::named_group::secp256r1_mlkem768:
-      return "SecP256r1MLKEM768";
-    case tls13::named_group::secp384r1_mlkem1024:
-      return "SecP384r1MLKEM1024";
-    default:
-      return "unknown";
-  }
+inline const char* group_name(tls13::named_group group) {
+  for (const auto& g : k_group_names)
+    if (g.group == group) return g.name;
+  return "unknown";
 }
 
 // host:port or port.

@@ -119,6 +119,8 @@ class connection_core {
   result<handshake::certificate_msg> decode_peer_certificate(bytes body);
   result<void> finish_key_schedule();
   result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
+  result<void> run_verifier(const std::vector<bytes>& chain, peer_role whose, bytes staple,
+                            bool staple_requested);
   result<void> verify_peer_signature(bytes body, handshake::signer_role whose);
   result<void> send_certificate_and_verify(const certified_key& key, signature_scheme scheme,
                                            handshake::signer_role as, bytes context,

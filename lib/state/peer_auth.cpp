@@ -48,33 +48,39 @@ result<void> connection_core::verify_peer_chain(const handshake::certificate_msg
   std::vector<bytes> chain;
   chain.reserve(msg.entries.size());
   for (const auto& e : msg.entries) chain.push_back(e.cert_data);
-  const bool verify = role_ == role::server || client_cfg_->verify_peer;
-  if (verify) {
-    const auto& verifier = config().verifier;
-    if (!verifier) return certificate_errc::unknown_issuer;  // no trust anchors configured
-    verify_request req;
-    req.chain = &chain;
-    req.server_name = whose == peer_role::server ? std::string_view(info_.server_name) : std::string_view{};
-    req.role = whose;
-    req.now = provider_->now();
-    // The staple on the leaf's entry (RFC 8446 §4.4.2.1; ones on intermediates are not used).
-    if (msg.entries[0].extensions.has(handshake::extension_type::status_request)) {
-      TLS13_TRY_ASSIGN(req.ocsp_response, handshake::decode_certificate_status(msg.entries[0].extensions.get(
-                                              handshake::extension_type::status_request)));
-    }
-    req.ocsp_requested = role_ == role::client && client_cfg_->request_ocsp;
-    TLS13_TRY(verifier->verify(req));
-    info_.peer_authenticated = true;
+  // The staple on the leaf's entry (RFC 8446 §4.4.2.1; ones on intermediates are not used).
+  bytes staple;
+  if (msg.entries[0].extensions.has(handshake::extension_type::status_request)) {
+    TLS13_TRY_ASSIGN(staple, handshake::decode_certificate_status(
+                                 msg.entries[0].extensions.get(handshake::extension_type::status_request)));
   }
+  TLS13_TRY(run_verifier(chain, whose, staple, role_ == role::client && client_cfg_->request_ocsp));
   info_.peer_chain.clear();
   for (const auto& c : chain) info_.peer_chain.emplace_back(c.begin(), c.end());
   peer_leaf_.assign(chain[0].begin(), chain[0].end());
-  if (msg.entries[0].extensions.has(handshake::extension_type::status_request)) {
-    TLS13_TRY_ASSIGN(const bytes staple, handshake::decode_certificate_status(msg.entries[0].extensions.get(
-                                             handshake::extension_type::status_request)));
+  if (!staple.empty()) {
     info_.ocsp_stapled = true;
     info_.ocsp_response.assign(staple.begin(), staple.end());
   }
+  return {};
+}
+
+// The configured verifier on a chain (the peer's Certificate, or a resumed session's kept chain);
+// nothing to do when the client has verification off.
+result<void> connection_core::run_verifier(const std::vector<bytes>& chain, peer_role whose, bytes staple,
+                                           bool staple_requested) {
+  if (role_ == role::client && !client_cfg_->verify_peer) return {};
+  const auto& verifier = config().verifier;
+  if (!verifier) return certificate_errc::unknown_issuer;  // no trust anchors configured
+  verify_request req;
+  req.chain = &chain;
+  req.server_name = whose == peer_role::server ? std::string_view(info_.server_name) : std::string_view{};
+  req.role = whose;
+  req.now = provider_->now();
+  req.ocsp_response = staple;
+  req.ocsp_requested = staple_requested;  // arms must-staple
+  TLS13_TRY(verifier->verify(req));
+  info_.peer_authenticated = true;
   return {};
 }
 

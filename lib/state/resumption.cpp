@@ -182,18 +182,10 @@ result<void> connection_core::client_on_psk_selected(const handshake::server_hel
 
 result<void> connection_core::client_reverify(const der_chain& peer_chain) {
   reverified_ = true;
-  if (!client_cfg_->verify_peer) return {};
-  const auto& verifier = client_cfg_->verifier;
-  if (!verifier) return certificate_errc::unknown_issuer;  // no trust anchors configured
-  std::vector<bytes> chain(peer_chain.begin(), peer_chain.end());
-  verify_request req;
-  req.chain = &chain;
-  req.server_name = info_.server_name;
-  req.role = peer_role::server;
-  req.now = provider_->now();
-  TLS13_TRY(verifier->verify(req));
-  info_.peer_authenticated = true;
-  info_.peer_chain = peer_chain;
+  const std::vector<bytes> chain(peer_chain.begin(), peer_chain.end());
+  // A resumed session carries no staple, so must-staple is not armed here.
+  TLS13_TRY(run_verifier(chain, peer_role::server, {}, false));
+  if (client_cfg_->verify_peer) info_.peer_chain = peer_chain;
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tls13/asio.hpp"
+#include "verify_calls.hpp"
 
 namespace {
 
@@ -22,25 +23,7 @@ using tcp = net::ip::tcp;
 
 std::string pki(const char* name) { return std::string(TLS13_VECTORS_DIR) + "/pki/" + name; }
 
-struct call {
-  int depth;
-  bool preverified;
-  int error;
-  std::string subject;
-  bool operator==(const call&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const call& c) {
-  return os << "{" << c.depth << ", " << c.preverified << ", " << X509_verify_cert_error_string(c.error)
-            << ", " << c.subject << "}";
-}
-
-std::string cn_of(X509* x) {
-  if (x == nullptr) return "(none)";
-  char buf[256] = {};
-  X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, sizeof buf);
-  return buf;
-}
+using call = tls13::test::verify_call;
 
 // An asio verify callback that records each call and then asks `inner` (shared state: asio and we
 // both copy callbacks).
@@ -48,9 +31,7 @@ struct recording_callback {
   std::shared_ptr<std::vector<call>> calls = std::make_shared<std::vector<call>>();
   std::function<bool(bool, ssl::verify_context&)> inner = [](bool, ssl::verify_context&) { return true; };
   bool operator()(bool preverified, ssl::verify_context& vc) const {
-    X509_STORE_CTX* ctx = vc.native_handle();
-    calls->push_back({X509_STORE_CTX_get_error_depth(ctx), preverified, X509_STORE_CTX_get_error(ctx),
-                      cn_of(X509_STORE_CTX_get_current_cert(ctx))});
+    calls->push_back(tls13::test::record_call(preverified, vc.native_handle()));
     return inner(preverified, vc);
   }
 };

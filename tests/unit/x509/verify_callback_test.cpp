@@ -2,30 +2,13 @@
 // X509_STORE_CTX for the certificates of the built path; what it can and cannot override.
 #include <openssl/x509_vfy.h>
 
+#include "verify_calls.hpp"
 #include "x509_fixture.hpp"
 
 namespace tls13::test {
 namespace {
 
-struct call {
-  int depth;
-  bool preverified;
-  int error;
-  std::string subject;
-  bool operator==(const call&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const call& c) {
-  return os << "{" << c.depth << ", " << c.preverified << ", " << X509_verify_cert_error_string(c.error)
-            << ", " << c.subject << "}";
-}
-
-std::string cn_of(X509* x) {
-  if (x == nullptr) return "(none)";
-  char buf[256];
-  X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, sizeof buf);
-  return buf;
-}
+using call = verify_call;
 
 // Records every call; answers with `answer(preverified, ctx)`.
 struct recorder {
@@ -33,8 +16,7 @@ struct recorder {
   std::function<bool(bool, X509_STORE_CTX*)> answer = [](bool, X509_STORE_CTX*) { return true; };
   x509_verify_callback hook() {
     return [this](bool pre, X509_STORE_CTX* ctx) {
-      calls.push_back({X509_STORE_CTX_get_error_depth(ctx), pre, X509_STORE_CTX_get_error(ctx),
-                       cn_of(X509_STORE_CTX_get_current_cert(ctx))});
+      calls.push_back(record_call(pre, ctx));
       return answer(pre, ctx);
     };
   }
