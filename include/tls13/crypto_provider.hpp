@@ -69,7 +69,8 @@ class default_provider : public crypto_provider {
   std::chrono::system_clock::time_point now() const override;
   bool supports(named_group g) const noexcept override;
   result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override;
-  // start_key_exchange(g) (the virtual one, so overrides apply) then complete(client_share).
+  // (EC)DHE groups: start_key_exchange(g) (the virtual one, so overrides apply) then complete(client_share).
+  // Hybrid ML-KEM groups: encapsulation to the client's key (a KEM has no key pair of its own to start).
   result<server_share> respond_key_exchange(named_group g, bytes client_share) override;
   std::span<const cipher_suite> cipher_suites() const noexcept override;
   std::span<const named_group> groups() const noexcept override;
