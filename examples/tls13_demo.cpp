@@ -48,7 +48,7 @@ const char* group_name(named_group g) {
 
 void print_info(const char* who, const session_info& i) {
   std::printf("[%s] TLS 1.3, %s, %s, ALPN %s, peer verified: %s\n", who, suite_name(*i.suite),
-              group_name(*i.group), i.alpn.empty() ? "-" : i.alpn.c_str(),
+              i.group ? group_name(*i.group) : "none (psk_ke)", i.alpn.empty() ? "-" : i.alpn.c_str(),
               i.peer_authenticated ? "yes" : "no");
 }
 

@@ -171,7 +171,7 @@ class session {
     std::fprintf(stderr,
                  "Protocol: TLSv1.3\nCiphersuite: %s\nGroup: %s\nALPN: %s\nVerification: "
                  "%s\nHelloRetryRequest: %s\nResumed: %s\n",
-                 tool::suite_name(*i.suite), tool::group_name(*i.group),
+                 tool::suite_name(*i.suite), tool::group_name(i.group),
                  i.alpn.empty() ? "(none)" : i.alpn.c_str(), i.peer_authenticated ? "OK" : "none",
                  i.hello_retry ? "yes" : "no", i.resumed ? "yes" : "no");
     if (opt_.role == tool::mode::client && opt_.status)
@@ -258,7 +258,7 @@ class session {
     const auto& i = conn_.info();
     const std::string body =
         "<html><body><p>Protocol: TLSv1.3</p><p>Ciphersuite: " + std::string(tool::suite_name(*i.suite)) +
-        "</p><p>Group: " + tool::group_name(*i.group) +
+        "</p><p>Group: " + tool::group_name(i.group) +
         "</p><p>ALPN: " + (i.alpn.empty() ? "(none)" : i.alpn) + "</p></body></html>\n";
     const std::string resp =
         "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
@@ -356,6 +356,7 @@ int run_client(const tool::options& o) {
   cfg->ticket_store = store;
   if (!o.sess_in.empty()) load_session(o.sess_in, sni, *store);
   cfg->enable_early_data = !o.early_data_file.empty();
+  cfg->offer_psk_ke = o.allow_no_dhe_kex;
   auto conn = connection::client(cfg, sni);
   if (!conn) die("bad configuration", conn.error());
   const int fd = connect_to(o.host, o.port);
@@ -384,6 +385,10 @@ int run_server(const tool::options& o) {
     cfg->tickets_after_full_handshake = cfg->tickets_after_resumption =
         static_cast<std::size_t>(o.num_tickets);
   if (o.early_data) cfg->max_early_data = 16384;
+  if (o.prefer_no_dhe_kex)
+    cfg->psk_ke = psk_ke_use::prefer;
+  else if (o.allow_no_dhe_kex)
+    cfg->psk_ke = psk_ke_use::instead_of_retry;
   const int lfd = listen_on(o.host, o.port);
   std::fprintf(stderr, "ACCEPT\n");
   int rc = 0;

@@ -35,15 +35,18 @@ struct options {
   bool www = false, quiet = false, no_verify = false, keyupdate_on_K = true;
   int naccept = 0;
   int num_tickets = -1;  // server: tickets after each handshake (-1: the library's defaults)
+  // psk_ke (resumption without (EC)DHE), s_client/s_server names: client offers it; server uses it
+  // instead of an HRR (-allow_no_dhe_kex) or whenever offered (-prefer_no_dhe_kex).
+  bool allow_no_dhe_kex = false, prefer_no_dhe_kex = false;
 };
 
 inline const char* usage =
     "usage: tls13 client -connect host:port [-servername name] [-CAfile f] [-CApath d] [-cert f -key f]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-keylogfile f] [-quiet] "
-    "[-noverify] [-sess_in f] [-sess_out f] [-early_data f] [-status]\n"
+    "[-noverify] [-sess_in f] [-sess_out f] [-early_data f] [-status] [-allow_no_dhe_kex]\n"
     "       tls13 server -accept [host:]port -cert f -key f [-CAfile f -Verify depth | -verify depth]\n"
     "                    [-alpn a,b] [-groups g1:g2] [-ciphersuites s1:s2] [-www] [-naccept n] [-keylogfile "
-    "f] [-num_tickets n] [-early_data] [-status_file f]\n";
+    "f] [-num_tickets n] [-early_data] [-status_file f] [-allow_no_dhe_kex | -prefer_no_dhe_kex]\n";
 
 inline std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -99,9 +102,10 @@ inline const char* suite_name(tls13::cipher_suite suite) {
   return "unknown";
 }
 
-inline const char* group_name(tls13::named_group group) {
+inline const char* group_name(std::optional<tls13::named_group> group) {
+  if (!group) return "none (psk_ke)";
   for (const auto& g : k_group_names)
-    if (g.group == group) return g.name;
+    if (g.group == *group) return g.name;
   return "unknown";
 }
 
@@ -145,6 +149,10 @@ inline std::optional<options> parse(int argc, char** argv) {
       o.early_data = true;
     else if (a == "-status" && o.role == mode::client)
       o.status = true;
+    else if (a == "-allow_no_dhe_kex")
+      o.allow_no_dhe_kex = true;
+    else if (a == "-prefer_no_dhe_kex" && o.role == mode::server)
+      o.prefer_no_dhe_kex = true;
     else if (!(v = next()))
       return std::nullopt;
     else if (a == "-connect" || a == "-accept") {

@@ -152,9 +152,25 @@ struct client_config : common_config {
   // with the verifier as it is now, so a trust change also ends resumed sessions; a ticket with no
   // chain is then not offered. With 0-RTT the check runs before the early data is sent.
   bool reverify_on_resume = false;
+  // Resumption: offer psk_ke (RFC 8446 §4.2.9) besides psk_dhe_ke, so a server configured for it
+  // may resume without an (EC)DHE exchange. Cheaper, but such a session has no forward secrecy:
+  // anyone who later obtains the server's ticket key and recorded the connection can read it.
+  // Key shares are still sent (a server may pick psk_dhe_ke or a full handshake). Off by default.
+  bool offer_psk_ke = false;
 };
 
 enum class client_auth { none, optional, required };
+
+// When a server resumes without (EC)DHE (psk_ke, RFC 8446 §4.2.9), for clients that offer it.
+// psk_ke saves the key exchange but gives up forward secrecy for the resumed session (see
+// client_config::offer_psk_ke); OpenSSL's SSL_OP_ALLOW_NO_DHE_KEX is `instead_of_retry`,
+// SSL_OP_PREFER_NO_DHE_KEX is `prefer`.
+enum class psk_ke_use {
+  never,             // psk_dhe_ke only: a psk_ke-only offer gets a full handshake (the default)
+  instead_of_retry,  // psk_ke when the client offers it and psk_dhe_ke is not possible at once
+                     // (it offered psk_ke only, or no key share we take, which would need an HRR)
+  prefer,            // psk_ke whenever the client offers it
+};
 
 struct server_config : common_config {
   // Certificates to choose from by SNI and signature algorithm; the first is the default.
@@ -176,6 +192,9 @@ struct server_config : common_config {
   std::size_t tickets_after_full_handshake = 2;
   std::size_t tickets_after_resumption = 1;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
+  // Resumption without (EC)DHE; see psk_ke_use. Tickets also go to clients offering psk_ke only
+  // when this is not `never`.
+  psk_ke_use psk_ke = psk_ke_use::never;
   // 0-RTT: accept up to this many bytes of early data on resumption (0: never; the default).
   // Early data is taken only with the first PSK, the ticket's suite and ALPN, a ticket age within
   // `early_data_age_tolerance` of ours, and a ClientHello `anti_replay` has not seen (null: one

@@ -97,7 +97,7 @@ using event = std::variant<events::need_input, events::flush, events::handshake_
 struct session_info {
   std::uint16_t version = 0;  // 0x0304 once negotiated
   std::optional<cipher_suite> suite;
-  std::optional<named_group> group;
+  std::optional<named_group> group;  // none after a psk_ke resumption (no (EC)DHE)
   std::optional<signature_scheme> peer_signature_scheme;
   std::string alpn;         // empty if none was negotiated
   std::string server_name;  // SNI (client: what we sent; server: what the client asked for)

@@ -65,12 +65,13 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
       return result<void>{};
     }));
   }
-  if (cfg.ticket_store) {  // we can resume: tell servers which mode (psk_dhe_ke only, §4.2.9)
+  if (cfg.ticket_store) {  // we can resume: tell servers which modes (§4.2.9)
     TLS13_TRY(
-        handshake::add_extension(w, extension_type::psk_key_exchange_modes, [](writer& b) -> result<void> {
-          b.u8(1);
-          b.u8(1);
-          return result<void>{};
+        handshake::add_extension(w, extension_type::psk_key_exchange_modes, [&](writer& b) -> result<void> {
+          const auto list = b.begin(1);
+          b.u8(1);                        // psk_dhe_ke
+          if (cfg.offer_psk_ke) b.u8(0);  // psk_ke
+          return b.end(list);
         }));
   }
   if (!cfg.alpn.empty()) {
@@ -160,16 +161,22 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   const auto suite = static_cast<cipher_suite>(sh.cipher_suite);
   if (retried_ && suite != suite_) return protocol_errc::illegal_parameter;  // §4.1.4
   TLS13_TRY(client_on_psk_selected(sh));
-  // We offer psk_dhe_ke only: a PSK answer without a key share breaks our modes (§4.2.11).
-  if (!sh.extensions.has(extension_type::key_share))
-    return psk_accepted_ ? protocol_errc::illegal_parameter : protocol_errc::missing_extension;
-  TLS13_TRY_ASSIGN(const auto share,
-                   handshake::decode_key_share_sh(sh.extensions.get(extension_type::key_share)));
-  auto ours = std::find_if(our_shares_.begin(), our_shares_.end(), [&](const auto& k) {
-    return static_cast<std::uint16_t>(k->group()) == share.group;
-  });
-  if (ours == our_shares_.end()) return protocol_errc::illegal_parameter;
-  TLS13_TRY_ASSIGN(secret shared, (*ours)->complete(share.key_exchange));
+  // A PSK answer without a key share is psk_ke: only if we offered it (§4.2.9, §4.2.11).
+  secret shared;
+  if (!sh.extensions.has(extension_type::key_share)) {
+    if (!psk_accepted_) return protocol_errc::missing_extension;
+    if (!client_cfg_->offer_psk_ke) return protocol_errc::illegal_parameter;
+    psk_ke_ = true;
+  } else {
+    TLS13_TRY_ASSIGN(const auto share,
+                     handshake::decode_key_share_sh(sh.extensions.get(extension_type::key_share)));
+    auto ours = std::find_if(our_shares_.begin(), our_shares_.end(), [&](const auto& k) {
+      return static_cast<std::uint16_t>(k->group()) == share.group;
+    });
+    if (ours == our_shares_.end()) return protocol_errc::illegal_parameter;
+    TLS13_TRY_ASSIGN(shared, (*ours)->complete(share.key_exchange));
+    info_.group = static_cast<named_group>(share.group);
+  }
   our_shares_.clear();
 
   suite_ = suite;
@@ -183,7 +190,6 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   client_hello_.clear();
   client_hello_.shrink_to_fit();
   info_.suite = suite;
-  info_.group = static_cast<named_group>(share.group);
   TLS13_TRY(derive_handshake_keys(shared.view()));
   TLS13_TRY(install_read(*server_hs_));
   // Our write key changes now too, so that an alert about the server's flight is protected the

@@ -342,7 +342,8 @@ result<void> connection_core::derive_handshake_keys(bytes shared_secret) {
     log_secret("CLIENT_EARLY_TRAFFIC_SECRET", ce);
     client_early_.emplace(std::move(ce));
   }
-  TLS13_TRY_ASSIGN(auto hs, std::move(early).into_handshake_secret(shared_secret));
+  TLS13_TRY_ASSIGN(auto hs, psk_ke_ ? std::move(early).into_handshake_secret_without_ecdhe()
+                                    : std::move(early).into_handshake_secret(shared_secret));
   TLS13_TRY_ASSIGN(const auto th, transcript_->current());
   TLS13_TRY_ASSIGN(auto c, hs.client_handshake_traffic(th));
   TLS13_TRY_ASSIGN(auto s, hs.server_handshake_traffic(th));

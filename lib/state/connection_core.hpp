@@ -71,8 +71,8 @@ class connection_core {
   // ---- keys
   result<void> install_read(const keyschedule::traffic_secret& s);
   result<void> install_write(const keyschedule::traffic_secret& s);
-  result<void> derive_handshake_keys(bytes shared_secret);
-  result<void> derive_application_keys();  // after the server Finished is in the transcript
+  result<void> derive_handshake_keys(bytes shared_secret);  // empty under psk_ke
+  result<void> derive_application_keys();                   // after the server Finished is in the transcript
   void log_secret(const char* label, const keyschedule::traffic_secret& s);
   void log_secret(const char* label, bytes s);
   const common_config& config() const noexcept;
@@ -95,6 +95,10 @@ class connection_core {
   result<handshake::state> server_on_certificate_verify(bytes body);
   result<handshake::state> server_on_finished(bytes body);
   result<void> server_send_flight(const handshake::client_hello& ch, bytes message);
+  // A HelloRetryRequest for `group`, or `group_error` when no group is possible.
+  result<handshake::state> server_retry_or_fail(const handshake::client_hello& ch, bytes ch1,
+                                                named_group group, std::error_code group_error,
+                                                cipher_suite suite);
   result<void> server_send_hello_retry(const handshake::client_hello& ch, bytes ch1, named_group group,
                                        cipher_suite suite);
 
@@ -104,10 +108,14 @@ class connection_core {
   result<void> client_write_binder(std::vector<std::byte>& hello);  // fills the binder in
   result<void> client_on_psk_selected(const handshake::server_hello& sh);
   result<void> client_store_ticket(bytes body);
-  result<void> client_reverify(const der_chain& chain);  // reverify_on_resume
+  result<void> client_reverify(const der_chain& chain);                   // reverify_on_resume
+  result<void> server_read_psk_modes(const handshake::client_hello& ch);  // psk_key_exchange_modes
+  // psk_ke may let us answer this ClientHello without the key share it lacks (server_config::psk_ke).
+  bool server_psk_ke_may_avoid_retry(const handshake::client_hello& ch) const noexcept;
   // After the suite is chosen and the transcript holds what precedes `message` (§4.2.11.2).
+  // `share_ready`: the client sent a key share we take, so psk_dhe_ke needs no HelloRetryRequest.
   result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni,
-                              std::string_view alpn);
+                              std::string_view alpn, bool share_ready);
   result<void> server_send_tickets();
   result<void> client_start_early_data();  // after the ClientHello offering early_data went out
   bool server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
@@ -152,7 +160,9 @@ class connection_core {
   bool reverified_ = false;                       // client: the ticket's chain was verified again
   der_chain reverify_chain_;                      // client: the accepted ticket's chain, to verify at EE
   std::uint16_t selected_psk_ = 0;                // server: the identity we took
-  bool peer_offers_psk_dhe_ = false;              // server: tickets are worth sending
+  bool peer_offers_psk_dhe_ = false;              // server: the client allows psk_dhe_ke
+  bool peer_offers_psk_ke_ = false;               // server: the client allows psk_ke
+  bool psk_ke_ = false;                           // both: the PSK runs without (EC)DHE (psk_ke)
   // 0-RTT
   bool early_offered_ = false;    // client: the ClientHello carried early_data
   std::string early_alpn_;        // client: the ALPN of the ticket the early data was sent under

@@ -1,8 +1,8 @@
 // Resumption with tickets (RFC 8446 §2.2, §4.2.11, §4.6.1): the client takes a ticket from its
 // store and offers it with a binder; the server opens it with its ticket-key ring, checks it and
-// the binder, and runs the handshake on the PSK (always with (EC)DHE: psk_dhe_ke). Anything that
-// makes a ticket unusable falls back to a full handshake; only a bad binder on the identity the
-// server picked is fatal (§4.2.11).
+// the binder, and runs the handshake on the PSK, with (EC)DHE (psk_dhe_ke) unless both sides opted
+// into psk_ke. Anything that makes a ticket unusable falls back to a full handshake; only a bad
+// binder on the identity the server picked is fatal (§4.2.11).
 #include <algorithm>
 
 #include "handshake/messages/extension_writer.hpp"
@@ -18,6 +18,7 @@ using handshake::writer;
 
 namespace {
 
+constexpr std::uint8_t psk_ke = 0;
 constexpr std::uint8_t psk_dhe_ke = 1;
 constexpr std::size_t max_offered_psks = 32;           // decoded (binders checked for count and form)
 constexpr std::size_t max_tried_psks = 8;              // of which we try to open this many
@@ -216,19 +217,33 @@ result<void> connection_core::client_store_ticket(bytes body) {
 
 // ---------------------------------------------------------------- server
 
+result<void> connection_core::server_read_psk_modes(const handshake::client_hello& ch) {
+  peer_offers_psk_dhe_ = peer_offers_psk_ke_ = false;
+  if (!ch.extensions.has(extension_type::psk_key_exchange_modes)) return {};
+  TLS13_TRY_ASSIGN(const bytes modes,
+                   handshake::decode_psk_modes(ch.extensions.get(extension_type::psk_key_exchange_modes)));
+  peer_offers_psk_dhe_ = std::find(modes.begin(), modes.end(), std::byte{psk_dhe_ke}) != modes.end();
+  // psk_ke counts only when we would use it (unknown modes are ignored, §4.2.9).
+  peer_offers_psk_ke_ = server_cfg_->psk_ke != psk_ke_use::never &&
+                        std::find(modes.begin(), modes.end(), std::byte{psk_ke}) != modes.end();
+  return {};
+}
+
+bool connection_core::server_psk_ke_may_avoid_retry(const handshake::client_hello& ch) const noexcept {
+  return peer_offers_psk_ke_ && ch.extensions.has(extension_type::pre_shared_key);
+}
+
 result<void> connection_core::server_try_psk(const handshake::client_hello& ch, bytes message,
-                                             std::string_view sni, std::string_view alpn) {
+                                             std::string_view sni, std::string_view alpn, bool share_ready) {
   const auto& ext = ch.extensions;
-  if (ext.has(extension_type::psk_key_exchange_modes)) {
-    TLS13_TRY_ASSIGN(const bytes modes,
-                     handshake::decode_psk_modes(ext.get(extension_type::psk_key_exchange_modes)));
-    peer_offers_psk_dhe_ = std::find(modes.begin(), modes.end(), std::byte{psk_dhe_ke}) != modes.end();
-  }
   if (!ext.has(extension_type::pre_shared_key)) return {};
   TLS13_TRY_ASSIGN(const auto offered, handshake::decode_pre_shared_key_ch(
                                            ext.get(extension_type::pre_shared_key), max_offered_psks));
-  if (!peer_offers_psk_dhe_) return {};  // psk_ke only: no forward secrecy, we do not take it
   const auto& cfg = *server_cfg_;
+  // The key exchange mode (§4.2.9): psk_dhe_ke unless psk_ke is allowed and chosen by our policy.
+  const bool dhe_possible = peer_offers_psk_dhe_ && share_ready;
+  const bool use_ke = peer_offers_psk_ke_ && (cfg.psk_ke == psk_ke_use::prefer || !dhe_possible);
+  if (!dhe_possible && !use_ke) return {};  // a full handshake (psk_ke-only offers by default)
   const auto& ring = ticket_ring(cfg);
   const auto now = provider_->now();
   for (std::size_t i = 0; i < std::min(offered.identities.size(), max_tried_psks); ++i) {
@@ -254,6 +269,7 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     if (replay_wait_ == replay_wait::pending) return {};  // nothing kept: the ClientHello is re-run
     psk_.emplace(std::move(t->psk));
     psk_accepted_ = true;
+    psk_ke_ = use_ke;
     selected_psk_ = static_cast<std::uint16_t>(i);
     info_.resumed = true;
     info_.peer_authenticated = t->peer_authenticated;
@@ -303,7 +319,8 @@ result<void> connection_core::server_send_tickets() {
   const auto& cfg = *server_cfg_;
   const std::size_t n = std::min<std::size_t>(
       psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);
-  if (n == 0 || !peer_offers_psk_dhe_ || !resumption_) return {};
+  // Only tickets the client can use with a mode we take (§4.2.9).
+  if (n == 0 || !(peer_offers_psk_dhe_ || peer_offers_psk_ke_) || !resumption_) return {};
   const auto now = provider_->now();
   const auto lifetime =
       static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));

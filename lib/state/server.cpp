@@ -22,6 +22,7 @@ namespace {
 struct hello_choices {
   cipher_suite suite;
   handshake::group_choice group;
+  std::error_code group_error;               // set: no (EC)DHE group at all (only psk_ke can go on)
   std::shared_ptr<const certified_key> key;  // null: cert_error says why (fatal unless a PSK is taken)
   signature_scheme scheme;
   std::error_code cert_error;
@@ -69,20 +70,33 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   TLS13_TRY_ASSIGN(const auto versions,
                    handshake::decode_supported_versions_ch(ext.get(extension_type::supported_versions)));
   if (!versions.contains(handshake::tls13_version)) return policy_errc::unsupported_version;
-  // (EC)DHE needs both; certificate-based also signature_algorithms (§9.2; we always use (EC)DHE).
-  if (!ext.has(extension_type::supported_groups) || !ext.has(extension_type::key_share))
-    return protocol_errc::missing_extension;
-  if (!ext.has(extension_type::signature_algorithms) && !ext.has(extension_type::pre_shared_key))
+  // §9.2: supported_groups and key_share come together; without a PSK offer they are required, as
+  // is signature_algorithms. A PSK-only (psk_ke) ClientHello may have neither.
+  const bool has_groups = ext.has(extension_type::supported_groups);
+  if (has_groups != ext.has(extension_type::key_share)) return protocol_errc::missing_extension;
+  if (!ext.has(extension_type::pre_shared_key) &&
+      (!has_groups || !ext.has(extension_type::signature_algorithms)))
     return protocol_errc::missing_extension;
   hello_choices c{};
   const auto suite = handshake::select_cipher_suite(effective_suites(cfg), ch.cipher_suites);
   if (!suite) return policy_errc::no_common_cipher_suite;
   c.suite = *suite;
-  TLS13_TRY_ASSIGN(const auto groups,
-                   handshake::decode_supported_groups(ext.get(extension_type::supported_groups)));
-  TLS13_TRY_ASSIGN(
-      shares, handshake::decode_key_share_ch(ext.get(extension_type::key_share), cfg.limit.max_key_shares));
-  TLS13_TRY_ASSIGN(c.group, handshake::select_group(effective_groups(cfg, provider), groups, shares));
+  if (has_groups) {
+    TLS13_TRY_ASSIGN(const auto groups,
+                     handshake::decode_supported_groups(ext.get(extension_type::supported_groups)));
+    TLS13_TRY_ASSIGN(
+        shares, handshake::decode_key_share_ch(ext.get(extension_type::key_share), cfg.limit.max_key_shares));
+    auto group = handshake::select_group(effective_groups(cfg, provider), groups, shares);
+    if (group) {
+      c.group = *group;
+    } else if (group.error() == make_error_code(policy_errc::no_common_group)) {
+      c.group_error = group.error();  // fatal unless psk_ke takes over
+    } else {
+      return group.error();
+    }
+  } else {
+    c.group_error = make_error_code(protocol_errc::missing_extension);
+  }
   if (ext.has(extension_type::server_name)) {
     TLS13_TRY_ASSIGN(const bytes host, handshake::decode_server_name(ext.get(extension_type::server_name)));
     c.sni.assign(reinterpret_cast<const char*>(host.data()), host.size());
@@ -115,6 +129,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     return protocol_errc::protocol_version;
   std::vector<handshake::key_share_entry> shares;
   TLS13_TRY_ASSIGN(auto c, negotiate(*server_cfg_, *provider_, ch, shares));
+  TLS13_TRY(server_read_psk_modes(ch));
   const bool second = state_ == state::server_wait_ch_retry;
 
   if (second) {
@@ -130,13 +145,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
                     session_id_.begin() + session_id_size_) ||
         ch.legacy_session_id.size() != session_id_size_)
       return protocol_errc::illegal_parameter;
-  } else if (c.group.share == nullptr) {
-    // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
-    if (records_.handshake_partial()) return protocol_errc::unexpected_message;
-    TLS13_TRY(server_send_hello_retry(ch, message, c.group.group, c.suite));
-    if (ch.extensions.has(extension_type::early_data))
-      records_.skip_undecryptable(early_skip_budget(*server_cfg_));
-    return state::server_wait_ch_retry;
+  } else if (c.group.share == nullptr && !server_psk_ke_may_avoid_retry(ch)) {
+    return server_retry_or_fail(ch, message, c.group.group, c.group_error, c.suite);
   }
 
   suite_ = c.suite;
@@ -145,11 +155,17 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     TLS13_TRY_ASSIGN(auto t, crypto::transcript_hash::create(hash_));
     transcript_.emplace(std::move(t));
   }
-  TLS13_TRY(server_try_psk(ch, message, c.sni, c.alpn ? std::string_view(*c.alpn) : std::string_view{}));
+  TLS13_TRY(server_try_psk(ch, message, c.sni, c.alpn ? std::string_view(*c.alpn) : std::string_view{},
+                           c.group.share != nullptr));
   if (replay_wait_ == replay_wait::pending) {
     // The driver decides on 0-RTT (events::replay_check): run this ClientHello again once it has.
     held_client_hello_.assign(message.begin(), message.end());
     return state_;
+  }
+  // psk_ke was possible but the PSK was not taken: (EC)DHE after all, which may need an HRR.
+  if (c.group.share == nullptr && !psk_ke_) {
+    if (second) return internal_errc::invalid_state;  // checked above: ClientHello2 has the share
+    return server_retry_or_fail(ch, message, c.group.group, c.group_error, c.suite);
   }
   if (!psk_accepted_ && !c.key) return c.cert_error;
   TLS13_TRY(transcript_->update(message));
@@ -159,22 +175,28 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   chosen_key_ = c.key;
   chosen_scheme_ = c.scheme;
   info_.suite = c.suite;
-  info_.group = c.group.group;
+  if (!psk_ke_) info_.group = c.group.group;
   info_.server_name = c.sni;
   if (c.alpn) info_.alpn = *c.alpn;
   session_id_size_ = ch.legacy_session_id.size();
   std::copy(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin());
 
-  TLS13_TRY_ASSIGN(auto answer, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
+  // psk_ke: no key_share in the ServerHello, no (EC)DHE input to the key schedule (§4.2.9, §7.1).
+  server_share answer;
+  if (!psk_ke_) {
+    TLS13_TRY_ASSIGN(answer, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
+  }
   std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());  // for the key log
   std::array<std::byte, handshake::random_size> server_random{};
   TLS13_TRY(provider_->random(server_random));
   std::vector<std::byte> ext;
   writer w(ext);
-  TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
-    b.u16(static_cast<std::uint16_t>(c.group.group));
-    return b.vec(2, answer.key_share);
-  }));
+  if (!psk_ke_) {
+    TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
+      b.u16(static_cast<std::uint16_t>(c.group.group));
+      return b.vec(2, answer.key_share);
+    }));
+  }
   if (psk_accepted_) {
     TLS13_TRY(handshake::add_extension(w, extension_type::pre_shared_key, [&](writer& b) -> result<void> {
       b.u16(selected_psk_);
@@ -210,6 +232,18 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (server_cfg_->client_authentication != client_auth::none && !psk_accepted_)
     return state::server_wait_cert;
   return state::server_wait_finished;
+}
+
+result<state> connection_core::server_retry_or_fail(const handshake::client_hello& ch, bytes ch1,
+                                                    named_group group, std::error_code group_error,
+                                                    cipher_suite suite) {
+  if (group_error) return group_error;
+  // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
+  if (records_.handshake_partial()) return protocol_errc::unexpected_message;
+  TLS13_TRY(server_send_hello_retry(ch, ch1, group, suite));
+  if (ch.extensions.has(extension_type::early_data))
+    records_.skip_undecryptable(early_skip_budget(*server_cfg_));
+  return state::server_wait_ch_retry;
 }
 
 result<void> connection_core::server_send_hello_retry(const handshake::client_hello& ch, bytes ch1,

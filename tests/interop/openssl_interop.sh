@@ -273,5 +273,25 @@ if grep -q "Reused, TLSv1.3" "$WORK/sc3.out" && grep -q "Early data was accepted
    grep -q "early bytes" "$WORK/o.out"; then ok "s_client 0-RTT accepted by our server"
 else bad "s_client 0-RTT: $(grep -m1 -i 'early data' "$WORK/sc3.out") $(tail -1 "$WORK/o.err")"; fi
 
+# ---- psk_ke (resumption without (EC)DHE): s_client -allow_no_dhe_kex offers psk_ke and psk_dhe_ke,
+# our server with -prefer_no_dhe_kex takes psk_ke; s_client derives the keys on its own, so data
+# flowing both ways checks our psk_ke key schedule. (OpenSSL 3.0's s_server uses psk_ke only when the
+# client offers nothing else, which our client never does, so the other direction is not tested here.)
+next_port
+rm -f "$WORK/o.err"
+timeout 30 "$TOOL" server -accept 127.0.0.1:$PORT "${OUR_SRV[@]}" -naccept 2 -prefer_no_dhe_kex >"$WORK/o.out" \
+  2>"$WORK/o.err" < <(sleep 30) &
+rpid=$!
+wait_ready "$WORK/o.err"
+theirs=(-connect 127.0.0.1:$PORT -servername localhost -CAfile "$PKI/ca.pem" -tls1_3)
+(echo first; sleep 0.5) | timeout 10 openssl s_client "${theirs[@]}" -allow_no_dhe_kex -sess_out "$WORK/ksess" >/dev/null 2>&1
+(echo psk_ke-data; sleep 0.5) | timeout 10 openssl s_client "${theirs[@]}" -allow_no_dhe_kex -sess_in "$WORK/ksess" \
+  >"$WORK/ke.out" 2>&1
+wait $rpid 2>/dev/null
+if grep -q "Reused, TLSv1.3" "$WORK/ke.out" && ! grep -q "Server Temp Key" "$WORK/ke.out" &&
+   grep -q "Group: none (psk_ke)" "$WORK/o.err" && grep -q "psk_ke-data" "$WORK/o.out"; then
+  ok "s_client -allow_no_dhe_kex resumes with psk_ke on our server"
+else bad "psk_ke: $(grep -m1 -E "New|Reused|error" "$WORK/ke.out") $(grep -m1 Group: "$WORK/o.err")"; fi
+
 echo "openssl interop: $pass passed, $fail failed"
 [ "$fail" = 0 ]
