@@ -133,8 +133,19 @@ bool check_handshake(const test_config& c, const connection_setup& s, const sess
     state.peer_signature_scheme =
         info.peer_signature_scheme ? static_cast<unsigned>(*info.peer_signature_scheme) : 0;
     state.peer_chain = info.peer_chain;
+    state.ocsp_response = info.ocsp_response;
   }
   const der_chain& chain = info.resumed && info.peer_chain.empty() ? state.peer_chain : info.peer_chain;
+  // SSL_get0_ocsp_response: the session's staple (a resumption has none of its own).
+  const auto& staple = info.resumed ? state.ocsp_response : info.ocsp_response;
+  if (!c.expect_ocsp_response.empty() &&
+      !std::equal(staple.begin(), staple.end(),
+                  reinterpret_cast<const std::byte*>(c.expect_ocsp_response.data()),
+                  reinterpret_cast<const std::byte*>(c.expect_ocsp_response.data()) +
+                      c.expect_ocsp_response.size())) {
+    std::fprintf(stderr, "OCSP response mismatch\n");
+    return false;
+  }
   if (c.expect_verify_result && state.verify_failed != c.verify_fail) {
     std::fprintf(stderr, "Wrong certificate verification result\n");
     return false;
@@ -426,7 +437,8 @@ bool run_connection(const test_config& c, const test_config& retry, shim_state& 
     if (retry.verify_fail != c.verify_fail || retry.verify_peer != c.verify_peer ||
         retry.use_custom_verify_callback != c.use_custom_verify_callback ||
         retry.advertise_alpn != c.advertise_alpn || retry.curves != c.curves ||
-        retry.cert_file != c.cert_file || retry.key_file != c.key_file)
+        retry.cert_file != c.cert_file || retry.key_file != c.key_file ||
+        retry.enable_ocsp_stapling != c.enable_ocsp_stapling || retry.ocsp_response != c.ocsp_response)
       unimplemented("-on-retry- settings for the handshake after a 0-RTT reject");
   }
   connection_setup s = make_setup(c, state);

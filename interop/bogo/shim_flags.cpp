@@ -65,6 +65,34 @@ flag_spec string(std::string test_config::*field) {
   return {true, [field](test_config& c, const std::string& v) { c.*field = v; }};
 }
 
+// RFC 4648 base64 (BoringSSL's Base64Flag: padded, no line breaks), decoded into the string.
+flag_spec base64(const char* name, std::string test_config::*field) {
+  return {true, [=](test_config& c, const std::string& v) {
+            static constexpr std::string_view alphabet =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            std::string out;
+            unsigned acc = 0;
+            int bits = 0;
+            std::size_t pad = 0;
+            for (char ch : v) {
+              if (ch == '=') {
+                ++pad;
+                continue;
+              }
+              const auto i = alphabet.find(ch);
+              if (i == std::string_view::npos || pad != 0) bad_parameter(name, v);
+              acc = (acc << 6) | static_cast<unsigned>(i);
+              bits += 6;
+              if (bits >= 8) {
+                bits -= 8;
+                out.push_back(static_cast<char>((acc >> bits) & 0xff));
+              }
+            }
+            if (v.size() % 4 != 0 || pad > 2) bad_parameter(name, v);
+            c.*field = std::move(out);
+          }};
+}
+
 using flag_list = std::vector<std::pair<std::string, flag_spec>>;
 
 // The runner protocol and BoringSSL API variations with no counterpart here.
@@ -115,6 +143,13 @@ flag_list auth_flags() {
       // keyUsage is always enforced on the peer's leaf (RFC 8446 §4.4.2.2, digitalSignature), as
       // BoringSSL does for TLS 1.3 without the flag.
       {"-enforce-rsa-key-usage", no_op()},
+      // OCSP stapling (client_config::request_ocsp, certified_key::ocsp, session_info::ocsp_response).
+      {"-enable-ocsp-stapling", boolean(&test_config::enable_ocsp_stapling)},
+      {"-ocsp-response", base64("-ocsp-response", &test_config::ocsp_response)},
+      {"-expect-ocsp-response", base64("-expect-ocsp-response", &test_config::expect_ocsp_response)},
+      // Only an empty list can be expressed (check_supported): our CertificateRequest never carries
+      // certificate_authorities, which is what BoringSSL does with an empty list.
+      {"-use-client-ca-list", string(&test_config::use_client_ca_list)},
   };
 }
 
@@ -141,6 +176,13 @@ flag_list negotiation_flags() {
       {"-expect-cipher-no-aes", integer("-expect-cipher-no-aes", &test_config::expect_cipher_no_aes)},
       // BoringSSL cipher strings configure TLS 1.2 and older only; TLS 1.3 suites are fixed there.
       {"-cipher", no_op(true)},
+      // The PSK callbacks (SSL_set_psk_*_callback) serve the TLS 1.2 PSK cipher suites (RFC 4279)
+      // only; BoringSSL's TLS 1.3 code never calls them, so they configure nothing here either.
+      {"-psk", no_op(true)},
+      {"-psk-identity", no_op(true)},
+      // use_srtp (RFC 5764) is negotiated in DTLS only; BoringSSL ignores the profiles over TLS, and
+      // a TLS-only library has none to ignore.
+      {"-srtp-profiles", no_op(true)},
       // Our server always applies its own preference order.
       {"-server-preference", no_op()},
       {"-host-name", string(&test_config::host_name)},
@@ -313,6 +355,10 @@ void check_supported(const test_config& c, bool resuming) {
   // SSL_set_max_send_fragment also splits handshake records; our core has no such setting.
   if (c.max_send_fragment > 0 && c.max_send_fragment < 16384)
     unimplemented("-max-send-fragment (handshake records)");
+  // SSL_set_client_CA_list: "<EMPTY>" and "<NULL>" (BoringSSL's shim spellings) send no
+  // certificate_authorities extension, as our server always does; names cannot be configured.
+  if (!c.use_client_ca_list.empty() && c.use_client_ca_list != "<EMPTY>" && c.use_client_ca_list != "<NULL>")
+    unimplemented("-use-client-ca-list with names (certificate_authorities, RFC 8446 4.2.4)");
   if (resuming && c.is_server && c.no_ticket && !c.expect_session_miss)
     unimplemented("stateful session resumption (-no-ticket on a resuming server)");
 }

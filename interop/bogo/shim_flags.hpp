@@ -28,6 +28,11 @@ struct test_config {
   std::string cert_file, key_file, expect_peer_cert_file;
   bool verify_peer = false, verify_fail = false, require_any_client_certificate = false;
   bool use_custom_verify_callback = false, expect_verify_result = false, reverify_on_resume = false;
+  // OCSP stapling: the client asks (status_request), the server staples these bytes (base64-decoded;
+  // BoGo's responses are placeholders, not DER OCSPResponses), the client expects them.
+  bool enable_ocsp_stapling = false;
+  std::string ocsp_response, expect_ocsp_response;
+  std::string use_client_ca_list;  // server: CA names for CertificateRequest ("<EMPTY>": none)
 
   // negotiation
   int min_version = 0, max_version = 0, expect_version = 0;

@@ -51,6 +51,25 @@ class preferring_key final : public signing_key {
   std::vector<signature_scheme> prefs_;
 };
 
+// SSL_set_ocsp_response: BoringSSL staples the configured bytes as they are, to a client that sent
+// status_request, and never parses them; BoGo's responses are placeholders (01 02 03 04), not DER
+// OCSPResponses. ocsp_staple's documented extension point (override usable()) does the same here:
+// the core staples what usable() returns, on full handshakes with a client that asked.
+class raw_staple final : public ocsp_staple {
+ public:
+  explicit raw_staple(const std::string& response)
+      : bytes_(std::make_shared<const std::vector<std::byte>>(
+            reinterpret_cast<const std::byte*>(response.data()),
+            reinterpret_cast<const std::byte*>(response.data()) + response.size())) {}
+  std::shared_ptr<const std::vector<std::byte>> usable(const std::vector<std::vector<std::byte>>&,
+                                                       std::chrono::system_clock::time_point) const override {
+    return bytes_;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<std::byte>> bytes_;
+};
+
 std::shared_ptr<const certified_key> load_credential(const test_config& c) {
   if (c.cert_file.empty() && c.key_file.empty()) return nullptr;
   if (c.cert_file.empty() || c.key_file.empty()) unimplemented("a certificate without a key or the reverse");
@@ -68,6 +87,8 @@ std::shared_ptr<const certified_key> load_credential(const test_config& c) {
     for (int v : c.signing_prefs) prefs.push_back(static_cast<signature_scheme>(v));
     ck->key = std::make_shared<preferring_key>(shared, std::move(prefs));
   }
+  // Our client never staples to its own certificate (nor does BoringSSL's, in TLS 1.3).
+  if (!c.ocsp_response.empty()) ck->ocsp = std::make_shared<raw_staple>(c.ocsp_response);
   return ck;
 }
 
@@ -115,7 +136,8 @@ void apply_common(const test_config& c, shim_state& state, common_config& cfg, c
   // SSL_VERIFY_PEER comes from -verify-peer or -require-any-client-certificate; without it a
   // failing verify callback is recorded but does not stop the handshake.
   const bool enforce = c.verify_peer || c.require_any_client_certificate;
-  s.verifier = std::make_shared<shim_verifier>(c.verify_fail, enforce, c.use_custom_verify_callback);
+  s.verifier = std::make_shared<shim_verifier>(c.verify_fail, enforce, c.use_custom_verify_callback,
+                                               !c.expect_ocsp_response.empty());
   cfg.verifier = s.verifier;
   if (c.export_traffic_secrets) {
     s.secrets = std::make_shared<traffic_secrets>();
@@ -128,9 +150,11 @@ connection_setup make_client(const test_config& c, shim_state& state) {
   connection_setup s;
   apply_common(c, state, *cfg, s);
   cfg->verify_peer = true;  // the shim's verifier decides, as BoringSSL's verify callback does
-  // BoringSSL asks for OCSP only with -enable-ocsp-stapling, which the shim does not implement; the
-  // runner's SendUnsolicitedOCSPOnCertificate-TLS13 expects a client that did not ask.
-  cfg->request_ocsp = false;
+  // BoringSSL asks for OCSP only with -enable-ocsp-stapling (SSL_enable_ocsp_stapling); without it a
+  // stapled response is an unsolicited extension (SendUnsolicitedOCSPOnCertificate-TLS13). The
+  // staple goes to shim_verifier, which accepts it unchecked, as BoringSSL's shim (it has no trust
+  // anchors and ignores the chain) does.
+  cfg->request_ocsp = c.enable_ocsp_stapling;
   if (!c.advertise_alpn.empty() && !parse_alpn_list(c.advertise_alpn, cfg->alpn))
     unimplemented("malformed -advertise-alpn list");
   cfg->client_certificate = load_credential(c);
@@ -180,8 +204,15 @@ connection_setup make_server(const test_config& c, shim_state& state) {
 
 }  // namespace
 
-result<void> shim_verifier::verify(const verify_request&) const {
+result<void> shim_verifier::verify(const verify_request& req) const {
   called_ = true;
+  if (expect_staple_ && req.ocsp_response.empty()) {
+    // BoringSSL's CheckVerifyCallback: the verify callback fails the handshake.
+    std::fprintf(stderr, "OCSP response not available in verify callback.\n");
+    rejected_ = true;
+    if (custom_) return certificate_errc::unknown;
+    return policy_errc::handshake_failure;
+  }
   if (!fail_ || !enforce_) return {};
   rejected_ = true;
   // BoringSSL's legacy verify callback fails with handshake_failure; the custom callback

@@ -40,17 +40,19 @@ class test_clock_provider final : public tls13::default_provider {
 // Accepts any chain, as BoringSSL's shim does (its verify callback ignores the chain), unless the
 // test asks for a failure with -verify-fail. The core still checks CertificateVerify against the
 // leaf. Records what happened for -expect-verify-result and for the error string.
+// With -expect-ocsp-response it also checks, as BoringSSL's verify callbacks do, that the staple is
+// available to it: the core hands it over in verify_request::ocsp_response.
 class shim_verifier final : public tls13::certificate_verifier {
  public:
-  shim_verifier(bool fail, bool enforce, bool custom_callback)
-      : fail_(fail), enforce_(enforce), custom_(custom_callback) {}
+  shim_verifier(bool fail, bool enforce, bool custom_callback, bool expect_staple)
+      : fail_(fail), enforce_(enforce), custom_(custom_callback), expect_staple_(expect_staple) {}
   tls13::result<void> verify(const tls13::verify_request& req) const override;
 
   bool called() const { return called_; }
   bool rejected() const { return rejected_; }  // the handshake failed because of us
 
  private:
-  bool fail_, enforce_, custom_;
+  bool fail_, enforce_, custom_, expect_staple_;
   mutable std::atomic<bool> called_{false}, rejected_{false};
 };
 
@@ -190,6 +192,7 @@ struct shim_state {
   bool verify_failed = false;
   unsigned peer_signature_scheme = 0;
   std::vector<std::vector<std::byte>> peer_chain;
+  std::vector<std::byte> ocsp_response;  // client: the staple of the last full handshake
   // Client: the group of the connection that got the last ticket (BoringSSL's session group_id,
   // reported while in early data).
   std::optional<tls13::named_group> ticket_group;

@@ -10,7 +10,8 @@ namespace tls13::keyschedule {
 
 result<std::size_t> encode_hkdf_label(std::uint16_t length, std::string_view label, bytes context,
                                       mut_bytes out) noexcept {
-  if (label.empty() || label.size() > max_label_size || context.size() > max_context_size)
+  // An empty Label is allowed (see max_label_size): the exporter's label is the application's.
+  if (label.size() > max_label_size || context.size() > max_context_size)
     return internal_errc::invalid_argument;
   const std::size_t full_label = label_prefix.size() + label.size();
   const std::size_t total = 2 + 1 + full_label + 1 + context.size();
@@ -51,8 +52,12 @@ result<secret> derive_secret(crypto::hash_alg h, bytes prk, std::string_view lab
 }
 
 result<secret> derive_secret_empty(crypto::hash_alg h, bytes prk, std::string_view label) noexcept {
-  TLS13_TRY_ASSIGN(const crypto::digest empty, crypto::hash(h, {}));
-  return derive_secret(h, prk, label, empty);
+  // Hash("") is a constant: computed once per hash (thread-safe statics), not per derivation.
+  static const result<crypto::digest> sha256 = crypto::hash(crypto::hash_alg::sha256, {});
+  static const result<crypto::digest> sha384 = crypto::hash(crypto::hash_alg::sha384, {});
+  const result<crypto::digest>& empty = h == crypto::hash_alg::sha256 ? sha256 : sha384;
+  if (!empty) return empty.error();
+  return derive_secret(h, prk, label, *empty);
 }
 
 }  // namespace tls13::keyschedule

@@ -14,7 +14,10 @@ namespace tls13::keyschedule {
 
 // "tls13 " is prepended to every label (RFC 8446 §7.1).
 inline constexpr std::string_view label_prefix = "tls13 ";
-// opaque label<7..255> = "tls13 " + Label: Label is 1..249 octets.
+// opaque label<7..255> = "tls13 " + Label: Label is at most 249 octets. It may also be empty (a
+// 6-octet label): RFC 8446's own labels never are, but an exporter label (§7.5, the RFC 5705
+// interface) is the application's, and "" is a label BoringSSL and Go export with (BoGo runs it by
+// default). HkdfLabel is only ever hashed, never sent, so nothing on the wire changes.
 inline constexpr std::size_t max_label_size = 255 - label_prefix.size();
 // opaque context<0..255>.
 inline constexpr std::size_t max_context_size = 255;
@@ -23,8 +26,8 @@ inline constexpr std::size_t max_hkdf_label_size = 2 + 1 + 255 + 1 + 255;
 
 // Writes the HkdfLabel structure
 //   struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
-// into `out` and returns its size. An empty or over-long label, a context over 255 octets or
-// `out` too small is internal_errc::invalid_argument.
+// into `out` and returns its size. A label over max_label_size octets, a context over 255 octets or
+// `out` too small is internal_errc::invalid_argument; an empty label is encoded as "tls13 ".
 result<std::size_t> encode_hkdf_label(std::uint16_t length, std::string_view label, bytes context,
                                       mut_bytes out) noexcept;
 

@@ -120,8 +120,10 @@ TEST(HkdfExpandLabel, LabelAndContextLimits) {
   EXPECT_EQ(*n, 2 + 1 + 255 + 1u);
   EXPECT_EQ(buf[2], std::byte{255});
   EXPECT_EQ(encode_hkdf_label(32, max_label + "a", {}, buf).error(), invalid_argument);
-  // label<7..255>: "tls13 " alone is too short.
-  EXPECT_EQ(encode_hkdf_label(32, "", {}, buf).error(), invalid_argument);
+  // An empty Label (an application's exporter label) is "tls13 " alone, 6 octets.
+  n = encode_hkdf_label(32, "", {}, buf);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(hex(bytes(buf.data(), *n)), "002006" + hex(view("tls13 ")) + "00");
 
   const byte_vec ctx255(255, std::byte{7}), ctx256(256, std::byte{7});
   n = encode_hkdf_label(32, max_label, view(ctx255), buf);
@@ -137,7 +139,9 @@ TEST(HkdfExpandLabel, LabelAndContextLimits) {
   EXPECT_TRUE(hkdf_expand_label(sha256, view(prk), max_label, view(ctx255), out));
   EXPECT_EQ(hkdf_expand_label(sha256, view(prk), max_label + "a", {}, out).error(), invalid_argument);
   EXPECT_EQ(hkdf_expand_label(sha256, view(prk), "a", view(ctx256), out).error(), invalid_argument);
-  EXPECT_EQ(hkdf_expand_label(sha256, view(prk), "", {}, out).error(), invalid_argument);
+  // HKDF-Expand(PRK, 00 20 06 "tls13 " 00, 32), computed independently (Python hmac/hashlib).
+  ASSERT_TRUE(hkdf_expand_label(sha256, view(prk), "", {}, out));
+  EXPECT_EQ(hex(view(out)), "2bf0e6634e2679933afa4c23622ca9e18d285bf31a0938859bd2aa87049a75ee");
   // Length: 1 .. 255 * Hash.length (HKDF-Expand), at most secret::capacity for the secret form.
   byte_vec none;
   EXPECT_EQ(hkdf_expand_label(sha256, view(prk), "a", {}, none).error(), invalid_argument);

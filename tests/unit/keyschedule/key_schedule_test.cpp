@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "crypto/hkdf.hpp"
 #include "keyschedule/exporter.hpp"
 #include "keyschedule/finished.hpp"
 #include "keyschedule/hkdf_label.hpp"
@@ -336,13 +337,48 @@ TEST(Exporter, RejectsBadLabelsAndLengths) {
   EXPECT_TRUE(export_keying_material(*exp, std::string(max_label_size, 'L'), {}, out));
   EXPECT_EQ(export_keying_material(*exp, std::string(max_label_size + 1, 'L'), {}, out).error(),
             invalid_argument);
-  EXPECT_EQ(export_keying_material(*exp, "", {}, out).error(), invalid_argument);
   EXPECT_EQ(export_keying_material(*exp, "EXPORTER-x", {}, none).error(), invalid_argument);
   // The context is hashed, so it has no 255-octet limit.
   EXPECT_TRUE(export_keying_material(*exp, "EXPORTER-x", view(byte_vec(1000)), out));
   byte_vec max_out(255 * 32), too_long(255 * 32 + 1);
   EXPECT_TRUE(export_keying_material(*exp, "EXPORTER-x", {}, max_out));
   EXPECT_FALSE(export_keying_material(*exp, "EXPORTER-x", {}, too_long));
+}
+
+// An empty label is the application's to choose (RFC 5705 labels; BoringSSL and Go export with
+// ""): TLS-Exporter("", context) over HkdfLabels written out by hand, "tls13 " alone as the label.
+TEST(Exporter, EmptyLabel) {
+  const crypto::digest d = hash_of(sha256, "CH..SF");
+  auto es = early_secret::create(sha256);
+  ASSERT_TRUE(es);
+  auto hs = std::move(*es).into_handshake_secret_without_ecdhe();
+  ASSERT_TRUE(hs);
+  auto ms = std::move(*hs).into_master_secret();
+  ASSERT_TRUE(ms);
+  auto exp = ms->exporter(d);
+  ASSERT_TRUE(exp);
+  const byte_vec context = unhex("c0ffee");
+  byte_vec out(40);
+  ASSERT_TRUE(export_keying_material(*exp, "", view(context), out));
+
+  // Derive-Secret(Secret, "", "") = HKDF-Expand(Secret, 00 20 | 06 "tls13 " | 20 Hash(""), 32).
+  const crypto::digest empty = hash_of(sha256, "");
+  byte_vec info = unhex("002006" + hex(view("tls13 ")) + "20" + hex(empty.view()));
+  byte_vec per_label(32);
+  ASSERT_TRUE(crypto::hkdf_expand(sha256, exp->view(), view(info), per_label));
+  // HKDF-Expand-Label(per_label, "exporter", Hash(context), 40).
+  auto context_hash = crypto::hash(sha256, view(context));
+  ASSERT_TRUE(context_hash);
+  info = unhex("00280e" + hex(view("tls13 exporter")) + "20" + hex(context_hash->view()));
+  byte_vec want(40);
+  ASSERT_TRUE(crypto::hkdf_expand(sha256, view(per_label), view(info), want));
+  EXPECT_EQ(hex(view(out)), hex(view(want)));
+  // Not the value of another label, nor of a missing context.
+  byte_vec other(40);
+  ASSERT_TRUE(export_keying_material(*exp, "EXPORTER-x", view(context), other));
+  EXPECT_NE(hex(view(out)), hex(view(other)));
+  ASSERT_TRUE(export_keying_material(*exp, "", {}, other));
+  EXPECT_NE(hex(view(out)), hex(view(other)));
 }
 
 // Every phase with SHA-384 (RFC 8448 has SHA-256 only): PSK + hybrid-sized (EC)DHE input.
