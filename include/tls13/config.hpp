@@ -176,6 +176,9 @@ struct server_config : common_config {
   // Certificates to choose from by SNI and signature algorithm; the first is the default.
   std::vector<std::shared_ptr<const certified_key>> certificates;
   client_auth client_authentication = client_auth::none;
+  // Sent in the CertificateRequest (certificate_authorities, RFC 8446 §4.2.4) so clients with
+  // several certificates pick one these CAs issued: DER-encoded X.509 Names. Empty: not sent.
+  std::vector<std::vector<std::byte>> certificate_authorities;
   // Key for the stateless HelloRetryRequest cookie (HMAC); empty: a random key per config.
   std::vector<std::byte> cookie_key;
   // Send HRR with a cookie when no acceptable key share was offered (always stateless here).

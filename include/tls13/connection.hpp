@@ -13,6 +13,7 @@
 // transport.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -110,6 +111,16 @@ struct session_info {
   // verifier has checked it when verify_peer is on). Server: we stapled one.
   bool ocsp_stapled = false;
   std::vector<std::byte> ocsp_response;  // client only
+  // What the peer offered, in its order (for logging and application policy):
+  // signature schemes (server: the ClientHello's signature_algorithms; client: the
+  // CertificateRequest's), unknown code points included;
+  std::vector<std::uint16_t> peer_signature_schemes;
+  std::vector<std::string> peer_alpn_offers;  // server: the ClientHello's ALPN protocols
+  // client: the CertificateRequest's certificate_authorities (DER Names, RFC 8446 §4.2.4).
+  std::vector<std::vector<std::byte>> peer_certificate_authorities;
+  // Server, resumed: the client's ticket age minus ours (RFC 8446 §8.3; positive: the client's
+  // clock ran faster or its ticket was older). 0-RTT needs it within early_data_age_tolerance.
+  std::optional<std::chrono::milliseconds> ticket_age_skew;
 };
 
 class connection_core;
@@ -148,6 +159,10 @@ class connection {
   result<std::size_t> write_early(bytes plaintext, output_sink& out);
   // Queues close_notify (half-close: reading goes on until the peer closes).
   void close(output_sink& out);
+  // Ends the connection at once with a fatal alert of the application's choosing (e.g. it refuses
+  // the peer after the handshake): the alert is appended to `out`, keys are wiped, and every later
+  // call fails with internal_errc::aborted. For an orderly end use close().
+  void abort(alert_description alert, output_sink& out);
   // Sends a KeyUpdate; with request_peer_update the peer must update its sending keys too.
   result<void> key_update(output_sink& out, bool request_peer_update);
 

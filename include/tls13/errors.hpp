@@ -39,11 +39,13 @@ enum class protocol_errc {
   decrypt_error,             // Finished or CertificateVerify check failed
   empty_fragment,            // zero-length handshake or alert fragment (RFC 8446 §5.1)
   bad_padding,               // TLSInnerPlaintext was all zeros: no content type
-  message_spans_key_change,  // handshake message split across a key change (RFC 8446 §5.1)
+  message_spans_key_change,  // handshake data left where a flight ends or keys change (RFC 8446 §5.1)
   interleaved_content,       // other content between fragments of one handshake message
   protocol_version,          // peer does not speak TLS 1.3
   key_limit_reached,         // too many records under one key and no KeyUpdate possible
   truncated,                 // the transport ended without close_notify (possible truncation attack)
+  empty_certificate,         // a server's Certificate with no entry (§4.4.2.4: alert decode_error)
+  too_many_records,          // more compatibility CCS records than limits::max_ccs_records
 };
 
 enum class certificate_errc {
@@ -83,6 +85,7 @@ enum class internal_errc {
   limit_exceeded,      // a local resource limit was hit
   random_failure,      // the CSPRNG failed
   key_mismatch,        // private key does not match the certificate, or wrong key type
+  aborted,             // the application ended the connection (connection::abort)
 };
 
 const std::error_category& decode_category() noexcept;

@@ -54,6 +54,10 @@ const char* protocol_reason(protocol_errc e) {
       return ":UNEXPECTED_EOF:";
     case protocol_errc::key_limit_reached:
       return ":KEY_LIMIT_REACHED:";
+    case protocol_errc::empty_certificate:
+      return ":PEER_DID_NOT_RETURN_A_CERTIFICATE:";
+    case protocol_errc::too_many_records:
+      return ":TOO_MANY_ITEMS:";  // ErrorMap: TOO_MANY_EMPTY_FRAGMENTS
   }
   return ":UNKNOWN_PROTOCOL_ERROR:";
 }

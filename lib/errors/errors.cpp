@@ -54,7 +54,7 @@ struct protocol_cat final : std::error_category {
       case protocol_errc::bad_padding:
         return "decrypted record has no content type (all padding)";
       case protocol_errc::message_spans_key_change:
-        return "handshake message was not complete when the keys changed";
+        return "handshake data left over where a flight ends or the keys change";
       case protocol_errc::interleaved_content:
         return "peer interleaved other records inside a fragmented handshake message";
       case protocol_errc::protocol_version:
@@ -63,6 +63,10 @@ struct protocol_cat final : std::error_category {
         return "too many records under one key; the connection must be closed";
       case protocol_errc::truncated:
         return "connection closed by the transport without close_notify (possible truncation)";
+      case protocol_errc::empty_certificate:
+        return "server sent an empty Certificate message";
+      case protocol_errc::too_many_records:
+        return "too many ChangeCipherSpec records";
     }
     return "unknown protocol error";
   }
@@ -150,6 +154,8 @@ struct internal_cat final : std::error_category {
         return "random number generator failed";
       case internal_errc::key_mismatch:
         return "private key does not match or has the wrong type";
+      case internal_errc::aborted:
+        return "connection aborted by the application";
     }
     return "unknown internal error";
   }
@@ -189,7 +195,10 @@ ad protocol_alert(protocol_errc e) noexcept {
     case protocol_errc::bad_padding:
     case protocol_errc::message_spans_key_change:
     case protocol_errc::interleaved_content:
+    case protocol_errc::too_many_records:
       return ad::unexpected_message;
+    case protocol_errc::empty_certificate:
+      return ad::decode_error;  // RFC 8446 §4.4.2.4
     case protocol_errc::bad_record_mac:
       return ad::bad_record_mac;
     case protocol_errc::illegal_parameter:

@@ -207,7 +207,7 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
 
 result<state> connection_core::client_on_hello_retry(const handshake::server_hello& hrr, bytes message) {
   // Nothing may follow the HRR before it has our second ClientHello (the flight ends here).
-  if (records_.handshake_partial()) return protocol_errc::unexpected_message;
+  if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   const auto offered = effective_suites(*client_cfg_);
   TLS13_TRY(check_server_hello_common(hrr, bytes(session_id_.data(), session_id_size_), offered));
   if (!hrr.extensions.has(extension_type::key_share) && !hrr.extensions.has(extension_type::cookie))
@@ -301,15 +301,20 @@ result<state> connection_core::client_on_certificate_request(bytes body) {
   if (!cr.context.empty()) return protocol_errc::illegal_parameter;  // §4.3.2: empty during the handshake
   TLS13_TRY_ASSIGN(const auto algs, handshake::decode_signature_algorithms(
                                         cr.extensions.get(extension_type::signature_algorithms)));
-  peer_sig_algs_.clear();
-  for (std::size_t i = 0; i < algs.size(); ++i) peer_sig_algs_.push_back(algs[i]);
+  info_.peer_signature_schemes.clear();
+  for (std::size_t i = 0; i < algs.size(); ++i) info_.peer_signature_schemes.push_back(algs[i]);
+  if (cr.extensions.has(extension_type::certificate_authorities)) {
+    TLS13_TRY_ASSIGN(info_.peer_certificate_authorities,
+                     handshake::decode_certificate_authorities(
+                         cr.extensions.get(extension_type::certificate_authorities)));
+  }
   cert_requested_ = true;
   return state::client_wait_cert;
 }
 
 result<state> connection_core::client_on_certificate(bytes body) {
   TLS13_TRY_ASSIGN(const auto msg, decode_peer_certificate(body));
-  if (msg.entries.empty()) return decode_errc::bad_length;  // §4.4.2.4: a server must send one
+  if (msg.entries.empty()) return protocol_errc::empty_certificate;  // §4.4.2.4: decode_error
   TLS13_TRY(verify_peer_chain(msg, peer_role::server));
   return state::client_wait_cv;
 }
@@ -342,8 +347,8 @@ result<void> connection_core::client_send_second_flight() {
     std::optional<signature_scheme> scheme;
     if (key && key->key) {
       for (auto s : key_signature_schemes(*key->key))
-        if (std::find(peer_sig_algs_.begin(), peer_sig_algs_.end(), static_cast<std::uint16_t>(s)) !=
-            peer_sig_algs_.end()) {
+        if (std::find(info_.peer_signature_schemes.begin(), info_.peer_signature_schemes.end(),
+                      static_cast<std::uint16_t>(s)) != info_.peer_signature_schemes.end()) {
           scheme = s;
           break;
         }

@@ -26,6 +26,13 @@ result<void> validate(const server_config& c) {
   // check lets one pass for the tolerance + 1 s.
   if (c.max_early_data > 0 && !c.anti_replay && c.early_data_age_tolerance > std::chrono::seconds(19))
     return internal_errc::invalid_argument;
+  // certificate_authorities<3..2^16-1> of DistinguishedName<1..2^16-1> (§4.2.4).
+  std::size_t ca_bytes = 0;
+  for (const auto& name : c.certificate_authorities) {
+    if (name.empty()) return internal_errc::invalid_argument;
+    ca_bytes += 2 + name.size();
+  }
+  if (ca_bytes > 0xffff) return internal_errc::invalid_argument;
   return {};
 }
 
@@ -75,6 +82,7 @@ result<std::size_t> connection::write_early(bytes plaintext, output_sink& out) {
   return core_->write_early(plaintext, out);
 }
 void connection::close(output_sink& out) { core_->close(out); }
+void connection::abort(alert_description alert, output_sink& out) { core_->abort(alert, out); }
 result<void> connection::key_update(output_sink& out, bool request_peer_update) {
   return core_->key_update(out, request_peer_update);
 }

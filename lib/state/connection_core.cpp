@@ -146,7 +146,7 @@ result<std::optional<event>> connection_core::on_plaintext(content_type type, mu
           fragment[0] != std::byte{1} || records_.handshake_partial())
         return protocol_errc::unexpected_message;
       // Dropped, but not without end: a peer cannot keep us busy with them (limits::max_ccs_records).
-      if (++ccs_records_ > config().limit.max_ccs_records) return protocol_errc::unexpected_message;
+      if (++ccs_records_ > config().limit.max_ccs_records) return protocol_errc::too_many_records;
       return std::optional<event>{};
     case content_type::alert:
       // §5.1: nothing may come between the fragments of one handshake message.
@@ -536,6 +536,14 @@ result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {
   }
   answered_key_update_ = false;
   return plaintext.size();
+}
+
+void connection_core::abort(alert_description alert, output_sink& out) {
+  if (error_) return;
+  out_ = &out;
+  (void)send_alert(alert);
+  out_ = nullptr;  // so that fail() sends nothing more
+  fail(make_error_code(internal_errc::aborted));
 }
 
 void connection_core::close(output_sink& out) {

@@ -43,6 +43,7 @@ class connection_core {
   }
   result<std::size_t> write_early(bytes plaintext, output_sink& out);
   void close(output_sink& out);
+  void abort(alert_description alert, output_sink& out);
   result<void> key_update(output_sink& out, bool request_peer_update);
   bool is_handshaking() const noexcept { return state_ != handshake::state::connected; }
   bool wants_write() const noexcept { return pending_flush_; }
@@ -191,8 +192,7 @@ class connection_core {
   bool retried_ = false;
   bool cert_requested_ = false;
   std::vector<std::byte> cert_request_context_;
-  std::vector<std::uint16_t> peer_sig_algs_;  // from CertificateRequest
-  std::vector<std::byte> peer_leaf_;          // DER of the peer's leaf, for CertificateVerify
+  std::vector<std::byte> peer_leaf_;  // DER of the peer's leaf, for CertificateVerify
 
   // server-only state
   std::shared_ptr<const certified_key> chosen_key_;

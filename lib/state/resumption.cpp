@@ -270,6 +270,10 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     psk_.emplace(std::move(t->psk));
     psk_accepted_ = true;
     psk_ke_ = use_ke;
+    const std::int64_t their_age =
+        static_cast<std::uint32_t>(offered.identities[i].obfuscated_ticket_age - t->age_add);
+    info_.ticket_age_skew = std::chrono::milliseconds(their_age) -
+                            std::chrono::duration_cast<std::chrono::milliseconds>(now - t->issued);
     selected_psk_ = static_cast<std::uint16_t>(i);
     info_.resumed = true;
     info_.peer_authenticated = t->peer_authenticated;

@@ -28,6 +28,8 @@ struct hello_choices {
   std::error_code cert_error;
   std::optional<std::string> alpn;
   std::string sni;
+  std::vector<std::uint16_t> offered_schemes;  // for session_info, in the client's order
+  std::vector<std::string> offered_alpn;
 };
 
 // The certificate for this SNI whose key can sign with a scheme the client accepts: first a key
@@ -105,6 +107,7 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   if (ext.has(extension_type::signature_algorithms)) {
     TLS13_TRY_ASSIGN(const auto schemes,
                      handshake::decode_signature_algorithms(ext.get(extension_type::signature_algorithms)));
+    for (std::size_t i = 0; i < schemes.size(); ++i) c.offered_schemes.push_back(schemes[i]);
     if (auto chosen = select_certificate(cfg, c.sni, schemes)) {
       c.key = std::move(chosen->first);
       c.scheme = chosen->second;
@@ -114,6 +117,8 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
   }
   if (ext.has(extension_type::alpn)) {
     TLS13_TRY_ASSIGN(const auto offered, handshake::decode_alpn(ext.get(extension_type::alpn)));
+    for (const auto& p : offered)
+      c.offered_alpn.emplace_back(reinterpret_cast<const char*>(p.data()), p.size());
     TLS13_TRY_ASSIGN(c.alpn, handshake::select_alpn(cfg.alpn, offered));
   }
   return c;
@@ -178,6 +183,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (!psk_ke_) info_.group = c.group.group;
   info_.server_name = c.sni;
   if (c.alpn) info_.alpn = *c.alpn;
+  info_.peer_signature_schemes = std::move(c.offered_schemes);
+  info_.peer_alpn_offers = std::move(c.offered_alpn);
   session_id_size_ = ch.legacy_session_id.size();
   std::copy(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin());
 
@@ -239,7 +246,7 @@ result<state> connection_core::server_retry_or_fail(const handshake::client_hell
                                                     cipher_suite suite) {
   if (group_error) return group_error;
   // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
-  if (records_.handshake_partial()) return protocol_errc::unexpected_message;
+  if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   TLS13_TRY(server_send_hello_retry(ch, ch1, group, suite));
   if (ch.extensions.has(extension_type::early_data))
     records_.skip_undecryptable(early_skip_budget(*server_cfg_));
@@ -320,6 +327,15 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
     TLS13_TRY(handshake::add_extension(
         cw, extension_type::signature_algorithms,
         [&](writer& b) -> result<void> { return handshake::write_u16_list(b, 2, schemes); }));
+    if (!cfg.certificate_authorities.empty()) {
+      TLS13_TRY(handshake::add_extension(cw, extension_type::certificate_authorities,
+                                         [&](writer& b) -> result<void> {
+                                           const auto names = b.begin(2);
+                                           for (const auto& name : cfg.certificate_authorities)
+                                             TLS13_TRY(b.vec(2, name));
+                                           return b.end(names);
+                                         }));
+    }
     msg.clear();
     TLS13_TRY(handshake::encode_certificate_request(mw, {}, cr_ext));
     TLS13_TRY(send_handshake(msg));

@@ -96,6 +96,20 @@ result<std::vector<bytes>> decode_alpn(bytes body, std::size_t max_protocols) {
   return names;
 }
 
+result<std::vector<std::vector<std::byte>>> decode_certificate_authorities(bytes body,
+                                                                           std::size_t max_names) {
+  reader outer(body);
+  TLS13_TRY_ASSIGN(reader r, outer.sub(2, 3, 0xffff));
+  TLS13_TRY(outer.expect_end());
+  std::vector<std::vector<std::byte>> names;
+  while (!r.empty()) {
+    TLS13_TRY_ASSIGN(const bytes name, r.vec(2, 1, 0xffff));
+    if (names.size() == max_names) return decode_errc::too_many_items;
+    names.emplace_back(name.begin(), name.end());
+  }
+  return names;
+}
+
 result<bytes> decode_cookie(bytes body) noexcept {
   return whole(body, [](reader& r) { return r.vec(2, 1, 0xffff); });
 }

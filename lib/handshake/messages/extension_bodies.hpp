@@ -65,6 +65,11 @@ result<bytes> decode_server_name(bytes body) noexcept;
 // ALPN (RFC 7301): ProtocolNameList<2..2^16-1> of ProtocolName<1..2^8-1>; empty names rejected.
 result<std::vector<bytes>> decode_alpn(bytes body, std::size_t max_protocols = 32);
 
+// certificate_authorities (RFC 8446 §4.2.4): DistinguishedName authorities<3..2^16-1>, each
+// opaque DistinguishedName<1..2^16-1> (DER, not parsed here); more than max_names is too_many_items.
+result<std::vector<std::vector<std::byte>>> decode_certificate_authorities(bytes body,
+                                                                           std::size_t max_names = 256);
+
 // cookie<1..2^16-1>.
 result<bytes> decode_cookie(bytes body) noexcept;
 // psk_key_exchange_modes: ke_modes<1..255>.
