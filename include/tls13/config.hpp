@@ -20,6 +20,7 @@ namespace tls13 {
 
 class crypto_provider;
 class certificate_verifier;
+class metrics;
 
 // Bounds on everything the peer controls. Exceeding one is a fatal error with the alert named.
 struct limits {
@@ -120,6 +121,8 @@ struct common_config {
   // Key sizes accepted from the peer's certificate for CertificateVerify.
   key_policy peer_key_policy;
   extension_hook extension_hook_for_testing;  // see extension_hook; empty in production
+  // Counters (tls13/metrics.hpp) every connection of this config adds to; null: none kept.
+  std::shared_ptr<tls13::metrics> metrics;
 };
 
 struct client_config : common_config {

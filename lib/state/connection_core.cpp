@@ -6,6 +6,7 @@
 
 #include "keyschedule/finished.hpp"
 #include "state/defaults.hpp"
+#include "tls13/metrics.hpp"
 
 namespace tls13 {
 
@@ -81,6 +82,7 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
       handshake_done_reported_ = true;
       records_.allow_plaintext_alerts(false);
       info_.version = handshake::tls13_version;
+      count_handshake();
       // Whatever the handshake produced goes out with (or before) the done event.
       return event{events::handshake_done{info_.early_data_accepted}};
     }
@@ -316,6 +318,7 @@ result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
   }
   // KeyUpdate (§4.6.3): the peer's next message is under its next key; answer a request once.
   TLS13_TRY_ASSIGN(const auto request, handshake::decode_key_update(body));
+  if (config().metrics) config().metrics->on_key_update(false);
   if (++key_updates_in_row_ > config().limit.max_key_updates_per_flight) return decode_errc::too_many_items;
   if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   auto& peer = role_ == role::client ? server_app_ : client_app_;
@@ -454,13 +457,22 @@ result<void> connection_core::send_alert(alert_description d) {
   return seal(content_type::alert, alert);
 }
 
+void connection_core::count_handshake() const noexcept {
+  if (!config().metrics) return;
+  config().metrics->on_handshake({info_.resumed, psk_ke_, info_.hello_retry, early_offered_any_,
+                                  info_.early_data_accepted, info_.peer_authenticated, info_.group,
+                                  info_.suite.value_or(cipher_suite{})});
+}
+
 void connection_core::fail(std::error_code ec) {
   error_ = ec;
   hs_out_.clear();  // half a flight is no use to the peer; the alert is
   alert_description d{};
   // Answer with the alert RFC 8446 §6 names, unless the peer's alert or the transport ended it.
-  if (!received_alert(ec, d) && ec != make_error_code(protocol_errc::truncated) && out_ != nullptr)
-    (void)send_alert(to_alert(ec));
+  const bool answer =
+      !received_alert(ec, d) && ec != make_error_code(protocol_errc::truncated) && out_ != nullptr;
+  if (answer) (void)send_alert(to_alert(ec));
+  if (config().metrics) config().metrics->on_failure(ec, answer, to_alert(ec));
   // No partial state outlives a fatal error: secrets go now.
   client_hs_.reset();
   server_hs_.reset();
@@ -542,6 +554,7 @@ void connection_core::abort(alert_description alert, output_sink& out) {
   if (error_) return;
   out_ = &out;
   (void)send_alert(alert);
+  if (config().metrics) config().metrics->on_alert_sent(alert);
   out_ = nullptr;  // so that fail() sends nothing more
   fail(make_error_code(internal_errc::aborted));
 }
@@ -568,6 +581,7 @@ result<void> connection_core::key_update(output_sink& out, bool request_peer_upd
   auto sent = seal(content_type::handshake, msg);
   out_ = saved;
   TLS13_TRY(sent);
+  if (config().metrics) config().metrics->on_key_update(true);
   auto& ours = role_ == role::client ? client_app_ : server_app_;
   TLS13_TRY_ASSIGN(auto next, std::move(*ours).next());
   ours.emplace(std::move(next));

@@ -68,6 +68,7 @@ class connection_core {
   result<void> send_alert(alert_description d);
   result<void> seal(content_type type, bytes payload);
   void fail(std::error_code ec);
+  void count_handshake() const noexcept;  // into config().metrics, if any
 
   // ---- keys
   result<void> install_read(const keyschedule::traffic_secret& s);
@@ -165,11 +166,12 @@ class connection_core {
   bool peer_offers_psk_ke_ = false;               // server: the client allows psk_ke
   bool psk_ke_ = false;                           // both: the PSK runs without (EC)DHE (psk_ke)
   // 0-RTT
-  bool early_offered_ = false;    // client: the ClientHello carried early_data
-  std::string early_alpn_;        // client: the ALPN of the ticket the early data was sent under
-  cipher_suite early_suite_{};    // client: the suite the early data was protected with
-  bool early_writable_ = false;   // client: our write key is the early key
-  std::size_t early_budget_ = 0;  // bytes of early data still allowed (client: to send; server: to take)
+  bool early_offered_ = false;      // client: the ClientHello carried early_data
+  bool early_offered_any_ = false;  // both: a ClientHello of this handshake offered early data
+  std::string early_alpn_;          // client: the ALPN of the ticket the early data was sent under
+  cipher_suite early_suite_{};      // client: the suite the early data was protected with
+  bool early_writable_ = false;     // client: our write key is the early key
+  std::size_t early_budget_ = 0;    // bytes of early data still allowed (client: to send; server: to take)
   std::optional<keyschedule::traffic_secret> client_early_;
   crypto::digest client_hello_hash_;  // server: Transcript-Hash(ClientHello), for the early key
   // Server, external anti-replay: the ClientHello waits (a copy) until the driver answers.

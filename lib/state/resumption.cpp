@@ -105,6 +105,7 @@ result<void> connection_core::client_add_psk(std::vector<std::byte>& ext) {
       client_cfg_->enable_early_data && !retried_ && t.max_early_data > 0 &&
       (t.alpn.empty() ? alpn.empty() : std::find(alpn.begin(), alpn.end(), t.alpn) != alpn.end());
   if (early_offered_) {
+    early_offered_any_ = true;
     early_alpn_ = t.alpn;
     early_suite_ = t.suite;
     writer e(ext);

@@ -173,6 +173,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
     return server_retry_or_fail(ch, message, c.group.group, c.group_error, c.suite);
   }
   if (!psk_accepted_ && !c.key) return c.cert_error;
+  if (ch.extensions.has(extension_type::early_data)) early_offered_any_ = true;
   TLS13_TRY(transcript_->update(message));
   if (info_.early_data_accepted) {
     TLS13_TRY_ASSIGN(client_hello_hash_, transcript_->current());
@@ -248,6 +249,7 @@ result<state> connection_core::server_retry_or_fail(const handshake::client_hell
   // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
   if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   TLS13_TRY(server_send_hello_retry(ch, ch1, group, suite));
+  if (ch.extensions.has(extension_type::early_data)) early_offered_any_ = true;  // and refused
   if (ch.extensions.has(extension_type::early_data))
     records_.skip_undecryptable(early_skip_budget(*server_cfg_));
   return state::server_wait_ch_retry;

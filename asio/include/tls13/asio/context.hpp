@@ -20,6 +20,7 @@
 #include "tls13/asio/error.hpp"
 #include "tls13/config.hpp"
 #include "tls13/keys.hpp"
+#include "tls13/metrics.hpp"
 #include "tls13/x509.hpp"
 
 namespace tls13 {
@@ -242,6 +243,17 @@ class context {
     ec = {};
   }
 
+  // Counters (tls13/metrics.hpp: handshakes, resumptions, 0-RTT, groups, failures and alerts)
+  // that every stream made from this context adds to; read them with metrics::read() or
+  // metrics::to_prometheus() from any thread. Null: none kept (the default).
+  void set_metrics(std::shared_ptr<tls13::metrics> m) {
+    update([&](state& s) { s.metrics = std::move(m); });
+  }
+  void set_metrics(std::shared_ptr<tls13::metrics> m, boost::system::error_code& ec) {
+    set_metrics(std::move(m));
+    ec = {};
+  }
+
   method get_method() const noexcept { return method_; }
   bool is_server() const noexcept { return method_ == tls_server || method_ == tlsv13_server; }
 
@@ -289,6 +301,7 @@ class context {
     std::uint32_t max_early_data = 0;
     std::shared_ptr<const anti_replay_store> anti_replay;
     std::shared_ptr<const server_session_store> session_store;
+    std::shared_ptr<tls13::metrics> metrics;
   };
 
   static void set(boost::system::error_code& ec, std::error_code e) { ec = asio_detail::to_boost(e); }
@@ -327,6 +340,7 @@ class context {
     c.groups = s.groups;
     c.cipher_suites = s.suites;
     c.key_log = s.key_log;
+    c.metrics = s.metrics;
     if (s.roots) c.verifier = make_default_verifier(s.roots, options(s));
   }
 
