@@ -147,9 +147,12 @@ flag_list auth_flags() {
       {"-enable-ocsp-stapling", boolean(&test_config::enable_ocsp_stapling)},
       {"-ocsp-response", base64("-ocsp-response", &test_config::ocsp_response)},
       {"-expect-ocsp-response", base64("-expect-ocsp-response", &test_config::expect_ocsp_response)},
-      // Only an empty list can be expressed (check_supported): our CertificateRequest never carries
-      // certificate_authorities, which is what BoringSSL does with an empty list.
+      // server_config::certificate_authorities / session_info::peer_certificate_authorities.
       {"-use-client-ca-list", string(&test_config::use_client_ca_list)},
+      {"-expect-client-ca-list", string(&test_config::expect_client_ca_list)},
+      // session_info::peer_signature_schemes (BoringSSL: SSL_get0_peer_verify_algorithms).
+      {"-expect-peer-verify-pref",
+       int_vector("-expect-peer-verify-pref", &test_config::expect_peer_verify_prefs)},
   };
 }
 
@@ -192,6 +195,7 @@ flag_list negotiation_flags() {
       {"-select-alpn", string(&test_config::select_alpn)},
       {"-decline-alpn", boolean(&test_config::decline_alpn)},
       {"-reject-alpn", boolean(&test_config::reject_alpn)},
+      {"-expect-advertised-alpn", string(&test_config::expect_advertised_alpn)},  // peer_alpn_offers
       {"-expect-hrr", boolean(&test_config::expect_hrr)},
       {"-expect-no-hrr", boolean(&test_config::expect_no_hrr)},
       {"-max-cert-list", integer("-max-cert-list", &test_config::max_cert_list)},
@@ -242,6 +246,7 @@ flag_list session_flags() {
       {"-expect-reject-early-data", boolean(&test_config::expect_reject_early_data)},
       {"-expect-no-offer-early-data", boolean(&test_config::expect_no_offer_early_data)},
       {"-expect-early-data-reason", string(&test_config::expect_early_data_reason)},
+      {"-expect-ticket-age-skew", integer("-expect-ticket-age-skew", &test_config::expect_ticket_age_skew)},
       {"-early-write-after-message",
        integer("-early-write-after-message", &test_config::early_write_after_message)},
       // after the handshake
@@ -258,6 +263,7 @@ flag_list session_flags() {
       {"-peek-then-read", boolean(&test_config::peek_then_read)},
       {"-write-different-record-sizes", boolean(&test_config::write_different_record_sizes)},
       {"-read-with-unfinished-write", boolean(&test_config::read_with_unfinished_write)},
+      {"-send-alert", boolean(&test_config::send_alert)},  // connection::abort
       {"-max-send-fragment", integer("-max-send-fragment", &test_config::max_send_fragment)},
       {"-read-size", integer("-read-size", &test_config::read_size)},
   };
@@ -342,10 +348,8 @@ void check_supported(const test_config& c, bool resuming) {
   }
   if (c.min_version != 0 && c.min_version > tls13) unimplemented("-min-version above TLS 1.3");
   if (c.min_version >= 0xfe00) unimplemented("DTLS versions");
-  // Reasons the shim can never tell (see early_data_reason in shim_exchange.cpp): the age check
-  // happens inside the core, which reports no reason; the others are features we do not have.
-  for (const char* r :
-       {"ticket_age_skew", "channel_id", "alps_mismatch", "quic_parameter_mismatch", "unknown"})
+  // Reasons for features we do not have (see early_data_reason in shim_checks.cpp).
+  for (const char* r : {"channel_id", "alps_mismatch", "quic_parameter_mismatch", "unknown"})
     if (c.expect_early_data_reason == r)
       unimplemented("-expect-early-data-reason " + c.expect_early_data_reason + " (not observable)");
   // ServerHello and EncryptedExtensions are the messages the shim can find in the server's records.
@@ -355,10 +359,6 @@ void check_supported(const test_config& c, bool resuming) {
   // SSL_set_max_send_fragment also splits handshake records; our core has no such setting.
   if (c.max_send_fragment > 0 && c.max_send_fragment < 16384)
     unimplemented("-max-send-fragment (handshake records)");
-  // SSL_set_client_CA_list: "<EMPTY>" and "<NULL>" (BoringSSL's shim spellings) send no
-  // certificate_authorities extension, as our server always does; names cannot be configured.
-  if (!c.use_client_ca_list.empty() && c.use_client_ca_list != "<EMPTY>" && c.use_client_ca_list != "<NULL>")
-    unimplemented("-use-client-ca-list with names (certificate_authorities, RFC 8446 4.2.4)");
   if (resuming && c.is_server && c.no_ticket && !c.expect_session_miss)
     unimplemented("stateful session resumption (-no-ticket on a resuming server)");
 }

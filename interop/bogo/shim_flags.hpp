@@ -32,16 +32,20 @@ struct test_config {
   // BoGo's responses are placeholders, not DER OCSPResponses), the client expects them.
   bool enable_ocsp_stapling = false;
   std::string ocsp_response, expect_ocsp_response;
-  std::string use_client_ca_list;  // server: CA names for CertificateRequest ("<EMPTY>": none)
+  // certificate_authorities: comma-separated hex DER Names ("<EMPTY>", "<NULL>": none); the server
+  // sends them in its CertificateRequest, the client expects them in the one it gets.
+  std::string use_client_ca_list, expect_client_ca_list;
 
   // negotiation
   int min_version = 0, max_version = 0, expect_version = 0;
   bool no_tls13 = false;
   std::vector<int> curves, signing_prefs, verify_prefs;
+  std::vector<int> expect_peer_verify_prefs;  // the peer's signature_algorithms, in its order
   int expect_curve_id = 0, expect_peer_signature_algorithm = 0;
   int expect_cipher = 0, expect_cipher_aes = 0, expect_cipher_no_aes = 0;
   std::string host_name, expect_server_name;
   std::string advertise_alpn, expect_alpn, select_alpn;
+  std::string expect_advertised_alpn;  // server: the client's ALPN list (wire format)
   bool decline_alpn = false, reject_alpn = false;
   bool expect_hrr = false, expect_no_hrr = false;
   int max_cert_list = 0;
@@ -53,6 +57,7 @@ struct test_config {
   bool expect_no_offer_early_data = false;
   int early_write_after_message = 0;     // handshake type after which a 0-RTT client writes
   std::string expect_early_data_reason;  // BoringSSL's SSL_early_data_reason_string
+  int expect_ticket_age_skew = 0;        // server, resumed: seconds (0: not checked, as in BoringSSL)
 
   // after the handshake
   int export_keying_material = 0;
@@ -61,6 +66,7 @@ struct test_config {
   bool shim_writes_first = false, shim_shuts_down = false, check_close_notify = false;
   bool key_update = false, peek_then_read = false, write_different_record_sizes = false;
   bool export_traffic_secrets = false, read_with_unfinished_write = false;
+  bool send_alert = false;  // a fatal decompression_failure alert instead of the echo
   int max_send_fragment = 0, read_size = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include "shim_errors.hpp"
 #include "tls13/keys.hpp"
@@ -185,6 +186,11 @@ connection_setup make_server(const test_config& c, shim_state& state) {
   } else if (!c.select_alpn.empty() && !c.decline_alpn) {
     cfg->alpn = {c.select_alpn};
   }
+  // SSL_CTX_set_client_CA_list: the names go into the CertificateRequest's certificate_authorities.
+  if (!parse_hex_names(c.use_client_ca_list, cfg->certificate_authorities)) {
+    std::fprintf(stderr, "Bad hex string in -use-client-ca-list: %s\n", c.use_client_ca_list.c_str());
+    std::exit(1);
+  }
   cfg->ticket_lifetime = boringssl_ticket_lifetime;
   if (c.no_ticket) {
     // SSL_OP_NO_TICKET: no tickets issued and none accepted, so no ticket keys either.
@@ -229,6 +235,32 @@ bool parse_alpn_list(const std::string& wire, std::vector<std::string>& out) {
     at += 1 + n;
   }
   return true;
+}
+
+bool parse_hex_names(const std::string& list, std::vector<std::vector<std::byte>>& out) {
+  out.clear();
+  if (list.empty() || list == "<EMPTY>" || list == "<NULL>") return true;
+  auto nibble = [](char ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = std::min(list.find(',', start), list.size());
+    const std::string_view part(list.data() + start, end - start);
+    if (part.size() % 2 != 0) return false;
+    std::vector<std::byte> name;
+    for (std::size_t i = 0; i < part.size(); i += 2) {
+      const int hi = nibble(part[i]), lo = nibble(part[i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      name.push_back(static_cast<std::byte>(hi << 4 | lo));
+    }
+    out.push_back(std::move(name));
+    if (end == list.size()) return true;
+    start = end + 1;
+  }
 }
 
 connection_setup make_setup(const test_config& c, shim_state& state) {

@@ -218,4 +218,8 @@ connection_setup make_setup(const test_config& c, shim_state& state);
 // The ALPN wire list (length-prefixed names) as strings; false if malformed.
 bool parse_alpn_list(const std::string& wire, std::vector<std::string>& out);
 
+// BoringSSL's shim spelling of an X.509 Name list: comma-separated hex DER ("<EMPTY>" and "<NULL>":
+// no names). False if a part is not hex. The DER itself is not parsed: the core sends it as given.
+bool parse_hex_names(const std::string& list, std::vector<std::vector<std::byte>>& out);
+
 }  // namespace bogo

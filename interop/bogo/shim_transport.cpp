@@ -367,6 +367,11 @@ result<void> tls_socket::send_close_notify() {
   return flush();
 }
 
+result<void> tls_socket::send_fatal_alert(alert_description alert) {
+  conn_.abort(alert, out_);
+  return flush();
+}
+
 result<void> tls_socket::wait_for_close_notify() {
   if (peer_close_notify_) return {};
   for (;;) {

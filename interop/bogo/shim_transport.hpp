@@ -56,6 +56,8 @@ class tls_socket {
   void hold_back_next_flush() { hold_back_ = true; }
   // Sends close_notify.
   tls13::result<void> send_close_notify();
+  // Ends the connection with this fatal alert (connection::abort; BoringSSL's SSL_send_fatal_alert).
+  tls13::result<void> send_fatal_alert(tls13::alert_description alert);
   // After our close_notify: reads until the peer's. Application data or EOF first is an error.
   tls13::result<void> wait_for_close_notify();
 
