@@ -356,9 +356,6 @@ void check_supported(const test_config& c, bool resuming) {
   if (c.early_write_after_message != 0 && c.early_write_after_message != 2 &&
       c.early_write_after_message != 8)
     unimplemented("-early-write-after-message " + std::to_string(c.early_write_after_message));
-  // SSL_set_max_send_fragment also splits handshake records; our core has no such setting.
-  if (c.max_send_fragment > 0 && c.max_send_fragment < 16384)
-    unimplemented("-max-send-fragment (handshake records)");
   if (resuming && c.is_server && c.no_ticket && !c.expect_session_miss)
     unimplemented("stateful session resumption (-no-ticket on a resuming server)");
 }

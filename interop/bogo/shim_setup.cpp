@@ -134,6 +134,8 @@ void apply_common(const test_config& c, shim_state& state, common_config& cfg, c
   if (c.max_cert_list > 0) cfg.limit.max_handshake_message = static_cast<std::size_t>(c.max_cert_list);
   // BoringSSL skips at most 16 KiB of rejected 0-RTT data (kMaxEarlyDataSkipped).
   cfg.limit.max_skipped_early_data = 16384;
+  // SSL_set_max_send_fragment: every record we send, handshake records included (clamped the same way).
+  if (c.max_send_fragment > 0) cfg.max_send_fragment = static_cast<std::size_t>(c.max_send_fragment);
   // SSL_VERIFY_PEER comes from -verify-peer or -require-any-client-certificate; without it a
   // failing verify callback is recorded but does not stop the handshake.
   const bool enforce = c.verify_peer || c.require_any_client_certificate;

@@ -45,7 +45,9 @@ struct direction_state {
 
 struct record_layer::impl {
   direction_state read, write;
-  std::size_t max_fragment = max_plaintext;
+  std::size_t max_fragment = max_plaintext;  // min(peer_max, send_max)
+  std::size_t peer_max = max_plaintext;      // the peer's record_size_limit - 1
+  std::size_t send_max = max_plaintext;      // ours (common_config::max_send_fragment)
   std::size_t max_handshake_message = 64 * 1024;
   std::vector<std::byte> hs_buffer;  // reassembled handshake bytes
   std::size_t hs_delivered = 0;      // bytes of hs_buffer already returned as messages
@@ -86,7 +88,13 @@ void record_layer::set_peer_record_size_limit(std::uint16_t limit) noexcept {
   // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3; it is never below 64 (the
   // handshake rejects smaller values; clamping here keeps write() from looping on a zero step).
   const std::size_t l = std::max<std::size_t>(limit, 64);
-  impl_->max_fragment = std::min<std::size_t>(max_plaintext, limit > 0 ? l - 1 : max_plaintext);
+  impl_->peer_max = std::min<std::size_t>(max_plaintext, limit > 0 ? l - 1 : max_plaintext);
+  impl_->max_fragment = std::min(impl_->peer_max, impl_->send_max);
+}
+
+void record_layer::set_max_send_fragment(std::size_t n) noexcept {
+  impl_->send_max = std::clamp<std::size_t>(n == 0 ? max_plaintext : n, 1, max_plaintext);
+  impl_->max_fragment = std::min(impl_->peer_max, impl_->send_max);
 }
 
 bool record_layer::write_key_exhausted_soon() const noexcept { return impl_->write.seq >= soft_record_limit; }
@@ -200,9 +208,11 @@ result<void> record_layer::write_initial_client_hello(bytes hello, output_sink& 
 result<void> record_layer::write_plain(content_type type, bytes payload, output_sink& out, std::byte minor) {
   direction_state none;
   if (payload.empty()) return append_record(none, type, payload, out, minor);
-  for (std::size_t off = 0; off < payload.size(); off += max_plaintext)
-    TLS13_TRY(append_record(none, type, payload.subspan(off, std::min(max_plaintext, payload.size() - off)),
-                            out, minor));
+  // Our own cap applies to plaintext records too (the peer's record_size_limit is not known yet).
+  const std::size_t step = impl_->send_max;
+  for (std::size_t off = 0; off < payload.size(); off += step)
+    TLS13_TRY(
+        append_record(none, type, payload.subspan(off, std::min(step, payload.size() - off)), out, minor));
   return {};
 }
 

@@ -1,10 +1,11 @@
 // What session_info reports about the peer's offers (signature schemes, ALPN list, certificate
-// authorities, ticket age skew), server_config::certificate_authorities on the wire, and
-// connection::abort.
+// authorities, ticket age skew), server_config::certificate_authorities on the wire,
+// connection::abort, and common_config::max_send_fragment.
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "pair.hpp"
@@ -155,6 +156,61 @@ TEST(Abort, DuringTheHandshake) {
   p.transfer();
   EXPECT_FALSE(p.client.pump());
   EXPECT_EQ(p.client.error, alert_received(alert_description::handshake_failure));
+}
+
+// The plaintext length of every record in `wire` (records protected or not: length minus the
+// AEAD tag and inner type byte when protected, which is what max_send_fragment bounds).
+std::vector<std::size_t> record_plaintext_sizes(bytes wire) {
+  std::vector<std::size_t> sizes;
+  for (std::size_t off = 0; off + 5 <= wire.size();) {
+    const auto type = static_cast<std::uint8_t>(wire[off]);
+    const std::size_t len =
+        static_cast<std::size_t>(wire[off + 3]) << 8 | static_cast<std::size_t>(wire[off + 4]);
+    sizes.push_back(type == 23 ? len - 16 - 1 : len);  // application_data: tag and inner type (no padding)
+    off += 5 + len;
+  }
+  return sizes;
+}
+
+TEST(MaxSendFragment, BoundsEveryRecordWeSendHandshakeIncluded) {
+  setup s;
+  s.server->max_send_fragment = 512;
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());  // the server's flight: ServerHello .. Finished, > 512 bytes in all
+  const auto flight = record_plaintext_sizes(p.server.out.data());
+  std::size_t total = 0;
+  for (auto n : flight) {
+    EXPECT_LE(n, 512u);
+    total += n;
+  }
+  EXPECT_GT(total, 512u);
+  // Full records: all but the last of each kind are exactly 512 (the encrypted flight is packed).
+  EXPECT_GE(std::count(flight.begin(), flight.end(), 512u), 1);
+  ASSERT_TRUE(p.run());
+  ASSERT_TRUE(p.handshake());
+  // Application data too.
+  const std::string big(2000, 'x');
+  ASSERT_TRUE(p.server.conn->write(as_bytes(big.data(), big.size()), p.server.out));
+  const auto app = record_plaintext_sizes(p.server.out.data());
+  EXPECT_EQ(app, (std::vector<std::size_t>{512, 512, 512, 464}));
+  ASSERT_TRUE(p.run());
+  EXPECT_EQ(p.client.received, big);
+}
+
+TEST(MaxSendFragment, IsClampedTo512AndTheDefaultIsTwoToTheFourteen) {
+  setup s;
+  s.client->max_send_fragment = 100;  // below OpenSSL's and BoringSSL's minimum: 512
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.handshake());
+  const std::string big(20000, 'y');
+  ASSERT_TRUE(p.client.conn->write(as_bytes(big.data(), big.size()), p.client.out));
+  const auto sizes = record_plaintext_sizes(p.client.out.data());
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(sizes.front(), 512u);
+  ASSERT_TRUE(p.server.conn->write(as_bytes(big.data(), big.size()), p.server.out));
+  EXPECT_EQ(record_plaintext_sizes(p.server.out.data()), (std::vector<std::size_t>{16384, 20000 - 16384}));
 }
 
 TEST(Errors, NewValuesMapToTheRfcAlerts) {
