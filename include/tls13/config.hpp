@@ -170,8 +170,10 @@ enum class client_auth { none, optional, required };
 
 // When a server resumes without (EC)DHE (psk_ke, RFC 8446 §4.2.9), for clients that offer it.
 // psk_ke saves the key exchange but gives up forward secrecy for the resumed session (see
-// client_config::offer_psk_ke); OpenSSL's SSL_OP_ALLOW_NO_DHE_KEX is `instead_of_retry`,
-// SSL_OP_PREFER_NO_DHE_KEX is `prefer`.
+// client_config::offer_psk_ke). OpenSSL's SSL_OP_PREFER_NO_DHE_KEX is `prefer`; its
+// SSL_OP_ALLOW_NO_DHE_KEX is more conservative than `instead_of_retry`: it takes psk_ke only when
+// the client offered psk_ke alone or no group is shared, and otherwise pays the HelloRetryRequest
+// to keep (EC)DHE.
 enum class psk_ke_use {
   never,             // psk_dhe_ke only: a psk_ke-only offer gets a full handshake (the default)
   instead_of_retry,  // psk_ke when the client offers it and psk_dhe_ke is not possible at once

@@ -116,10 +116,12 @@ struct session_info {
   // CertificateRequest's), unknown code points included;
   std::vector<std::uint16_t> peer_signature_schemes;
   std::vector<std::string> peer_alpn_offers;  // server: the ClientHello's ALPN protocols
-  // client: the CertificateRequest's certificate_authorities (DER Names, RFC 8446 §4.2.4).
+  // client: the CertificateRequest's certificate_authorities (DER Names, RFC 8446 §4.2.4; the
+  // first 256 if the server sent more).
   std::vector<std::vector<std::byte>> peer_certificate_authorities;
   // Server, resumed: the client's ticket age minus ours (RFC 8446 §8.3; positive: the client's
-  // clock ran faster or its ticket was older). 0-RTT needs it within early_data_age_tolerance.
+  // clock ran faster). 0-RTT needs -early_data_age_tolerance <= skew <= +1 s (one-sided: a client
+  // cannot hold a ticket longer than we have; the second is clock-rate slack).
   std::optional<std::chrono::milliseconds> ticket_age_skew;
 };
 
@@ -159,9 +161,10 @@ class connection {
   result<std::size_t> write_early(bytes plaintext, output_sink& out);
   // Queues close_notify (half-close: reading goes on until the peer closes).
   void close(output_sink& out);
-  // Ends the connection at once with a fatal alert of the application's choosing (e.g. it refuses
-  // the peer after the handshake): the alert is appended to `out`, keys are wiped, and every later
-  // call fails with internal_errc::aborted. For an orderly end use close().
+  // Ends the connection at once with an error alert of the application's choosing (e.g. it refuses
+  // the peer after the handshake; RFC 8446 §6.2): the alert is appended to `out` (unless close()
+  // already sent close_notify, after which nothing more may be sent, §6.1), keys are wiped, and
+  // every later call fails with internal_errc::aborted. For an orderly end use close().
   void abort(alert_description alert, output_sink& out);
   // Sends a KeyUpdate; with request_peer_update the peer must update its sending keys too.
   result<void> key_update(output_sink& out, bool request_peer_update);

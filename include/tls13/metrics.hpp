@@ -4,9 +4,11 @@
 //
 // Set one `metrics` in common_config::metrics (or tls13::context::set_metrics) and share it between
 // any number of connections on any threads: each counter is a relaxed atomic, so every counter is
-// exact, but a snapshot taken while connections run is not one instant across counters. A
-// connection counts itself once, when its handshake completes or when it fails. Use one object per
-// role to see clients and servers apart. No counter holds anything secret.
+// exact, but a snapshot taken while connections run is not one instant across counters (the
+// exported series are each monotonic). A connection counts its handshake when it completes, and a
+// failure when a fatal error ends it, before or after the handshake (a transport EOF without
+// close_notify included). Use one object per role to see clients and servers apart. No counter
+// holds anything secret.
 #pragma once
 
 #include <array>
@@ -46,7 +48,7 @@ class metrics {
     std::array<std::uint64_t, counted_suites.size()> by_suite{};
     std::uint64_t failures = 0;  // connections that ended with a fatal error (any side)
     std::array<std::uint64_t, categories.size()> failures_by_category{};
-    std::array<std::uint64_t, 256> alerts_sent{};      // fatal alerts we sent, by description
+    std::array<std::uint64_t, 256> alerts_sent{};      // error alerts we sent, by description
     std::array<std::uint64_t, 256> alerts_received{};  // fatal alerts the peer sent, by description
     std::uint64_t key_updates_sent = 0;
     std::uint64_t key_updates_received = 0;
@@ -72,8 +74,10 @@ class metrics {
   using counter = std::atomic<std::uint64_t>;
   static void add(counter& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
 
-  counter handshakes_{0}, resumed_{0}, psk_ke_{0}, hello_retries_{0}, early_accepted_{0}, early_rejected_{0},
-      peer_authenticated_{0}, failures_{0}, key_updates_sent_{0}, key_updates_received_{0};
+  // Disjoint, so that each exported series is monotonic even in a snapshot that races a handshake.
+  counter full_{0}, resumed_dhe_{0}, resumed_psk_ke_{0}, hello_retries_{0}, early_accepted_{0},
+      early_rejected_{0}, peer_authenticated_{0}, failures_{0}, key_updates_sent_{0},
+      key_updates_received_{0};
   std::array<counter, counted_groups.size() + 2> by_group_{};
   std::array<counter, counted_suites.size()> by_suite_{};
   std::array<counter, categories.size()> by_category_{};

@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "state/connection_core.hpp"
+#include "state/defaults.hpp"
+#include "tls13/crypto_provider.hpp"
 #include "tls13/x509.hpp"
 
 namespace tls13 {
@@ -26,13 +28,19 @@ result<void> validate(const server_config& c) {
   // check lets one pass for the tolerance + 1 s.
   if (c.max_early_data > 0 && !c.anti_replay && c.early_data_age_tolerance > std::chrono::seconds(19))
     return internal_errc::invalid_argument;
-  // certificate_authorities<3..2^16-1> of DistinguishedName<1..2^16-1> (§4.2.4).
-  std::size_t ca_bytes = 0;
-  for (const auto& name : c.certificate_authorities) {
-    if (name.empty()) return internal_errc::invalid_argument;
-    ca_bytes += 2 + name.size();
+  // certificate_authorities<3..2^16-1> of DistinguishedName<1..2^16-1> (§4.2.4) must fit in the
+  // CertificateRequest's extensions<2..2^16-1> next to signature_algorithms (§4.3.2): both
+  // extension headers (4 octets each) and vector lengths (2 each) included.
+  if (!c.certificate_authorities.empty()) {
+    std::size_t ca_bytes = 0;
+    for (const auto& name : c.certificate_authorities) {
+      if (name.empty() || name.size() > 0xffff) return internal_errc::invalid_argument;
+      ca_bytes += 2 + name.size();
+    }
+    const auto provider = c.provider ? c.provider : default_crypto_provider();
+    const std::size_t schemes = effective_schemes(c, *provider).size();
+    if (4 + 2 + 2 * schemes + 4 + 2 + ca_bytes > 0xffff) return internal_errc::invalid_argument;
   }
-  if (ca_bytes > 0xffff) return internal_errc::invalid_argument;
   return {};
 }
 

@@ -328,8 +328,8 @@ result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
   }
   // KeyUpdate (§4.6.3): the peer's next message is under its next key; answer a request once.
   TLS13_TRY_ASSIGN(const auto request, handshake::decode_key_update(body));
-  if (config().metrics) config().metrics->on_key_update(false);
   if (++key_updates_in_row_ > config().limit.max_key_updates_per_flight) return decode_errc::too_many_items;
+  if (config().metrics) config().metrics->on_key_update(false);
   if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   auto& peer = role_ == role::client ? server_app_ : client_app_;
   TLS13_TRY_ASSIGN(auto next, std::move(*peer).next());
@@ -562,9 +562,11 @@ result<std::size_t> connection_core::write(bytes plaintext, output_sink& out) {
 
 void connection_core::abort(alert_description alert, output_sink& out) {
   if (error_) return;
-  out_ = &out;
-  (void)send_alert(alert);
-  if (config().metrics) config().metrics->on_alert_sent(alert);
+  if (!we_closed_) {  // nothing may follow our close_notify (§6.1)
+    out_ = &out;
+    (void)send_alert(alert);
+    if (config().metrics) config().metrics->on_alert_sent(alert);
+  }
   out_ = nullptr;  // so that fail() sends nothing more
   fail(make_error_code(internal_errc::aborted));
 }

@@ -42,9 +42,7 @@ void type_line(std::string& out, std::string_view prefix, std::string_view name,
 }  // namespace
 
 void metrics::on_handshake(const completed& c) noexcept {
-  add(handshakes_);
-  if (c.resumed) add(resumed_);
-  if (c.psk_ke) add(psk_ke_);
+  add(!c.resumed ? full_ : c.psk_ke ? resumed_psk_ke_ : resumed_dhe_);
   if (c.hello_retry) add(hello_retries_);
   if (c.early_accepted) add(early_accepted_);
   if (c.early_offered && !c.early_accepted) add(early_rejected_);
@@ -72,9 +70,10 @@ void metrics::on_key_update(bool sent) noexcept { add(sent ? key_updates_sent_ :
 metrics::snapshot metrics::read() const noexcept {
   snapshot s;
   const auto get = [](const counter& c) { return c.load(std::memory_order_relaxed); };
-  s.handshakes = get(handshakes_);
-  s.resumed = get(resumed_);
-  s.psk_ke = get(psk_ke_);
+  const std::uint64_t full = get(full_), dhe = get(resumed_dhe_), ke = get(resumed_psk_ke_);
+  s.handshakes = full + dhe + ke;
+  s.resumed = dhe + ke;
+  s.psk_ke = ke;
   s.hello_retries = get(hello_retries_);
   s.early_data_accepted = get(early_accepted_);
   s.early_data_rejected = get(early_rejected_);
@@ -95,12 +94,13 @@ metrics::snapshot metrics::read() const noexcept {
 
 std::string metrics::to_prometheus(std::string_view prefix) const {
   const snapshot s = read();
+  const auto get = [](const counter& c) { return c.load(std::memory_order_relaxed); };
   std::string out;
   const std::string_view p = prefix;
   type_line(out, p, "handshakes_total", "Completed TLS handshakes.");
-  counter_line(out, p, "handshakes_total", "mode=\"full\"", s.handshakes - s.resumed);
-  counter_line(out, p, "handshakes_total", "mode=\"resumed\"", s.resumed - s.psk_ke);
-  counter_line(out, p, "handshakes_total", "mode=\"resumed_psk_ke\"", s.psk_ke);
+  counter_line(out, p, "handshakes_total", "mode=\"full\"", get(full_));
+  counter_line(out, p, "handshakes_total", "mode=\"resumed\"", get(resumed_dhe_));
+  counter_line(out, p, "handshakes_total", "mode=\"resumed_psk_ke\"", get(resumed_psk_ke_));
   type_line(out, p, "hello_retries_total", "Completed handshakes that needed a HelloRetryRequest.");
   counter_line(out, p, "hello_retries_total", {}, s.hello_retries);
   type_line(out, p, "early_data_total", "0-RTT offers by outcome.");
@@ -120,15 +120,19 @@ std::string metrics::to_prometheus(std::string_view prefix) const {
   for (std::size_t i = 0; i < s.failures_by_category.size(); ++i)
     counter_line(out, p, "failures_total", "category=\"" + std::string(categories[i]) + "\"",
                  s.failures_by_category[i]);
-  type_line(out, p, "alerts_sent_total", "Fatal alerts sent, by description.");
-  type_line(out, p, "alerts_received_total", "Fatal alerts received, by description.");
-  for (std::size_t i = 0; i < 256; ++i) {
-    std::string name = alert_name(static_cast<alert_description>(i));
-    if (name == "unknown") name += "_" + std::to_string(i);
-    const std::string label = "alert=\"" + name + "\"";
-    if (s.alerts_sent[i] != 0) counter_line(out, p, "alerts_sent_total", label, s.alerts_sent[i]);
-    if (s.alerts_received[i] != 0) counter_line(out, p, "alerts_received_total", label, s.alerts_received[i]);
-  }
+  // Each family's samples together, after its HELP and TYPE lines (the exposition format's rule).
+  const auto alerts = [&](std::string_view name, std::string_view help,
+                          const std::array<std::uint64_t, 256>& n) {
+    type_line(out, p, name, help);
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      if (n[i] == 0) continue;
+      std::string alert = alert_name(static_cast<alert_description>(i));
+      if (alert == "unknown") alert += "_" + std::to_string(i);
+      counter_line(out, p, name, "alert=\"" + alert + "\"", n[i]);
+    }
+  };
+  alerts("alerts_sent_total", "Error alerts sent, by description.", s.alerts_sent);
+  alerts("alerts_received_total", "Fatal alerts received, by description.", s.alerts_received);
   type_line(out, p, "key_updates_total", "KeyUpdate messages by direction.");
   counter_line(out, p, "key_updates_total", "direction=\"sent\"", s.key_updates_sent);
   counter_line(out, p, "key_updates_total", "direction=\"received\"", s.key_updates_received);

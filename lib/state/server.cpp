@@ -97,6 +97,8 @@ result<hello_choices> negotiate(const server_config& cfg, crypto_provider& provi
       return group.error();
     }
   } else {
+    // Only psk_ke can answer; if the PSK is not taken, (EC)DHE needs the key_share it lacks
+    // (§9.2: REQUIRED for (EC)DHE), hence missing_extension, as OpenSSL answers too.
     c.group_error = make_error_code(protocol_errc::missing_extension);
   }
   if (ext.has(extension_type::server_name)) {

@@ -169,9 +169,10 @@ check_result check_signature_algorithm(X509* x, int depth) {
                             allowed_digest(md);
   if (ok) return std::nullopt;
   const char* name = OBJ_nid2ln(X509_get_signature_nid(x));
-  // RFC 8446 §4.4.2.4 names the alert for MD5: bad_certificate; other refused algorithms are
-  // unsupported_certificate.
-  return fail_at(md == NID_md5 ? errc::bad_certificate : errc::unsupported_certificate, x, depth,
+  // RFC 8446 §4.4.2.4 names the alert for MD5 (MUST) and SHA-1 (RECOMMENDED): bad_certificate;
+  // other refused algorithms are unsupported_certificate.
+  const bool weak_hash = md == NID_md5 || md == NID_sha1;
+  return fail_at(weak_hash ? errc::bad_certificate : errc::unsupported_certificate, x, depth,
                  std::string("signature algorithm ") + (name != nullptr ? name : "?") +
                      " is not accepted (SHA-256/384/512 or Ed25519 only; never MD5 or SHA-1)");
 }

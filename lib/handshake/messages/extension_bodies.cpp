@@ -104,8 +104,8 @@ result<std::vector<std::vector<std::byte>>> decode_certificate_authorities(bytes
   std::vector<std::vector<std::byte>> names;
   while (!r.empty()) {
     TLS13_TRY_ASSIGN(const bytes name, r.vec(2, 1, 0xffff));
-    if (names.size() == max_names) return decode_errc::too_many_items;
-    names.emplace_back(name.begin(), name.end());
+    // Servers may list a whole trust store: every name is checked, the first max_names are kept.
+    if (names.size() < max_names) names.emplace_back(name.begin(), name.end());
   }
   return names;
 }

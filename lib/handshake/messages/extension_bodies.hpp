@@ -66,7 +66,8 @@ result<bytes> decode_server_name(bytes body) noexcept;
 result<std::vector<bytes>> decode_alpn(bytes body, std::size_t max_protocols = 32);
 
 // certificate_authorities (RFC 8446 §4.2.4): DistinguishedName authorities<3..2^16-1>, each
-// opaque DistinguishedName<1..2^16-1> (DER, not parsed here); more than max_names is too_many_items.
+// opaque DistinguishedName<1..2^16-1> (DER, not parsed here). Only the bytes are bounded (§4.2.4):
+// every name is checked, the first max_names are returned, later ones dropped.
 result<std::vector<std::vector<std::byte>>> decode_certificate_authorities(bytes body,
                                                                            std::size_t max_names = 256);
 

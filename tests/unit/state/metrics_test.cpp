@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -151,11 +153,52 @@ TEST(Metrics, PrometheusText) {
   EXPECT_NE(text.find("edge_tls_handshakes_total{mode=\"resumed\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("edge_tls_handshakes_by_group_total{group=\"X25519MLKEM768\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE edge_tls_failures_total counter\n"), std::string::npos);
-  // Every line is a comment or `name{labels} value`.
-  const std::regex sample(R"(^[a-z_]+(\{[a-z_]+="[A-Za-z0-9_]+"\})? [0-9]+$)");
+  // Every line is a comment or `name{labels} value`, and each family's lines come together, after
+  // its HELP and TYPE lines (the exposition format's grouping rule).
+  const std::regex sample(R"(^([a-z_]+)(\{[a-z_]+="[A-Za-z0-9_]+"\})? [0-9]+$)");
   std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("# ", 0) != 0) EXPECT_TRUE(std::regex_match(line, sample)) << line;
+  std::vector<std::string> families;  // in order of appearance, each once
+  for (std::string line; std::getline(lines, line);) {
+    std::string family;
+    std::smatch m;
+    if (line.rfind("# TYPE ", 0) == 0 || line.rfind("# HELP ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+    } else {
+      ASSERT_TRUE(std::regex_match(line, m, sample)) << line;
+      family = m[1];
+    }
+    if (families.empty() || families.back() != family) {
+      EXPECT_EQ(std::count(families.begin(), families.end(), family), 0) << family << " is split";
+      families.push_back(family);
+    }
+  }
+}
+
+// Each exported series only grows, even read while handshakes complete on other threads.
+TEST(Metrics, SnapshotsStayConsistentUnderConcurrentUpdates) {
+  auto m = std::make_shared<metrics>();
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 20000; ++i)
+      m->on_handshake({i % 2 == 0, i % 4 == 0, false, false, false, false, named_group::x25519,
+                       cipher_suite::aes_128_gcm_sha256});
+    done = true;
+  });
+  std::uint64_t last_total = 0, last_resumed = 0;
+  while (!done) {
+    const auto r = m->read();
+    EXPECT_LE(r.resumed, r.handshakes);
+    EXPECT_LE(r.psk_ke, r.resumed);
+    EXPECT_GE(r.handshakes, last_total);
+    EXPECT_GE(r.resumed, last_resumed);
+    last_total = r.handshakes;
+    last_resumed = r.resumed;
+  }
+  writer.join();
+  const auto r = m->read();
+  EXPECT_EQ(r.handshakes, 20000u);
+  EXPECT_EQ(r.resumed, 10000u);
+  EXPECT_EQ(r.psk_ke, 5000u);
 }
 
 // One metrics object for connections on several threads: no count is lost.

@@ -189,7 +189,7 @@ TEST(PskKe, PskKeOnlyOffer) {
 // §9.2: a ClientHello with pre_shared_key needs neither supported_groups + key_share nor
 // signature_algorithms; only psk_ke can answer it.
 TEST(PskKe, ClientHelloWithoutGroupsOrSignatureAlgorithms) {
-  for (auto policy : {psk_ke_use::never, psk_ke_use::prefer}) {
+  for (auto policy : {psk_ke_use::never, psk_ke_use::instead_of_retry, psk_ke_use::prefer}) {
     setup s(policy);
     s.connect();
     client_hello_hook(*s.client, {std::byte{1}, std::byte{0}},
@@ -227,6 +227,63 @@ TEST(PskKe, ClientRefusesPskKeItDidNotOffer) {
   auto p = make_pair(s.client, s.server);
   EXPECT_FALSE(p.handshake());
   EXPECT_EQ(p.client.error, make_error_code(protocol_errc::illegal_parameter));
+}
+
+// The same ClientHello without a usable PSK: only (EC)DHE could answer, and it lacks key_share
+// (§9.2: REQUIRED for (EC)DHE): missing_extension, as OpenSSL answers.
+TEST(PskKe, PskOnlyClientHelloWithAnUnusablePskIsMissingExtension) {
+  setup s(psk_ke_use::prefer);
+  s.connect();
+  s.server->ticket_keys = ticket_key_ring::create();  // the ticket no longer opens
+  client_hello_hook(*s.client, {std::byte{1}, std::byte{0}}, {ext_supported_groups, ext_key_share});
+  auto p = make_pair(s.client, s.server);
+  EXPECT_FALSE(p.handshake());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::missing_extension));
+}
+
+// instead_of_retry with a ClientHello held for the driver's replay decision (external_anti_replay):
+// one replay_check, no HelloRetryRequest, psk_ke, and 0-RTT as the verdict says.
+TEST(PskKe, HeldClientHelloTakesPskKeInsteadOfRetry) {
+  setup s(psk_ke_use::instead_of_retry);
+  s.client->groups = {named_group::x25519, named_group::secp384r1};
+  s.client->key_shares = 1;
+  s.client->enable_early_data = true;
+  s.server->max_early_data = 1024;
+  s.server->external_anti_replay = true;
+  s.server->tickets_after_resumption = 2;
+  s.connect();
+  s.server->groups = {named_group::secp384r1};  // the X25519 share would need a retry
+  for (auto verdict : {replay_verdict::fresh, replay_verdict::replayed}) {
+    auto p = make_pair(s.client, s.server);
+    p.server.on_replay_check = [verdict](bytes) { return verdict; };
+    ASSERT_TRUE(p.client.pump());
+    const std::string e = "early";
+    ASSERT_TRUE(p.client.conn->write_early(as_bytes(e.data(), e.size()), p.client.out));
+    ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+    EXPECT_EQ(p.server.replay_checks, 1);
+    EXPECT_TRUE(p.server.conn->info().resumed);
+    EXPECT_FALSE(p.server.conn->info().hello_retry);
+    EXPECT_FALSE(p.server.conn->info().group.has_value());
+    EXPECT_EQ(p.server.conn->info().early_data_accepted, verdict == replay_verdict::fresh);
+    EXPECT_EQ(p.server.received, verdict == replay_verdict::fresh ? "early" : "");
+    const std::string x = "x";  // the next ticket for the next round
+    ASSERT_TRUE(p.server.conn->write(as_bytes(x.data(), x.size()), p.server.out));
+    ASSERT_TRUE(p.run());
+  }
+}
+
+// Stateful single-use tickets with instead_of_retry: taken once, psk_ke, no retry.
+TEST(PskKe, SessionStoreInsteadOfRetry) {
+  setup s(psk_ke_use::instead_of_retry);
+  s.server->session_store = make_memory_session_store();
+  s.client->groups = {named_group::x25519, named_group::secp384r1};
+  s.client->key_shares = 1;
+  s.connect();
+  s.server->groups = {named_group::secp384r1};
+  auto p = s.connect();
+  EXPECT_TRUE(p.server.conn->info().resumed);
+  EXPECT_FALSE(p.server.conn->info().hello_retry);
+  EXPECT_FALSE(p.server.conn->info().group.has_value());
 }
 
 TEST(PskKe, EarlyDataUnderPskKe) {

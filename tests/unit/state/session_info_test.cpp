@@ -87,14 +87,39 @@ TEST(SessionInfo, NoCertificateAuthoritiesUnlessConfigured) {
   EXPECT_FALSE(p.client.conn->info().peer_signature_schemes.empty());
 }
 
+// The names must fit in the CertificateRequest's extensions<2..2^16-1> next to
+// signature_algorithms (§4.3.2): validate() accepts exactly what encodes, and that handshake works.
 TEST(SessionInfo, ValidateRefusesUnencodableCertificateAuthorities) {
   setup s;
+  s.server->client_authentication = client_auth::optional;
+  s.server->verifier = test::test_verifier();
+  s.server->signature_schemes = {signature_scheme::ecdsa_secp256r1_sha256, signature_scheme::ed25519};
   s.server->certificate_authorities = {{}};
   EXPECT_EQ(validate(*s.server).error(), make_error_code(internal_errc::invalid_argument));
-  s.server->certificate_authorities = {std::vector<std::byte>(0xffff, std::byte{0x30})};
+  // 4 + 2 + 2*2 (signature_algorithms) + 4 + 2 (certificate_authorities) + 2 + name <= 0xffff.
+  const std::size_t largest = 0xffff - (4 + 2 + 4) - (4 + 2) - 2;
+  s.server->certificate_authorities = {std::vector<std::byte>(largest + 1, std::byte{0x30})};
   EXPECT_EQ(validate(*s.server).error(), make_error_code(internal_errc::invalid_argument));
-  s.server->certificate_authorities = {std::vector<std::byte>(0xfffb, std::byte{0x30})};
-  EXPECT_TRUE(validate(*s.server));
+  s.server->certificate_authorities = {std::vector<std::byte>(largest, std::byte{0x30})};
+  ASSERT_TRUE(validate(*s.server));
+  s.client->limit.max_handshake_message = 128 * 1024;  // the CertificateRequest is 64 KiB
+  auto p = s.connect();
+  ASSERT_EQ(p.client.conn->info().peer_certificate_authorities.size(), 1u);
+  EXPECT_EQ(p.client.conn->info().peer_certificate_authorities[0].size(), largest);
+}
+
+// Only the bytes are bounded (§4.2.4): a server listing many CAs is fine; the first 256 are kept.
+TEST(SessionInfo, ManyCertificateAuthoritiesAreNotAnError) {
+  setup s;
+  s.server->client_authentication = client_auth::optional;
+  s.server->verifier = test::test_verifier();
+  for (int i = 0; i < 300; ++i)
+    s.server->certificate_authorities.push_back(
+        {std::byte{0x30}, std::byte{0x03}, std::byte{0x31}, std::byte{0x01}, static_cast<std::byte>(i)});
+  auto p = s.connect();
+  const auto& names = p.client.conn->info().peer_certificate_authorities;
+  ASSERT_EQ(names.size(), 256u);
+  EXPECT_EQ(names[255], s.server->certificate_authorities[255]);
 }
 
 class shifted_clock final : public default_provider {
@@ -145,6 +170,19 @@ TEST(Abort, SendsTheAlertAndEndsTheConnection) {
   p.transfer();
   EXPECT_FALSE(p.client.pump());
   EXPECT_EQ(p.client.error, alert_received(alert_description::access_denied));
+}
+
+// §6.1: nothing after our close_notify, not even the abort's alert.
+TEST(Abort, AfterCloseSendsNothingMore) {
+  setup s;
+  auto p = s.connect();
+  p.server.conn->close(p.server.out);
+  const std::size_t before = p.server.out.size();
+  p.server.conn->abort(alert_description::access_denied, p.server.out);
+  EXPECT_EQ(p.server.out.size(), before);
+  const std::string x = "x";
+  EXPECT_EQ(p.server.conn->write(as_bytes(x.data(), x.size()), p.server.out).error(),
+            make_error_code(internal_errc::aborted));
 }
 
 TEST(Abort, DuringTheHandshake) {

@@ -53,7 +53,7 @@ TEST(PathBuilding, SeveralCandidateIssuers) {
   EXPECT_EQ(r.chain[1], good.der());
   run_options one_try;
   one_try.opts.policy.max_path_attempts = 1;
-  EXPECT_TRUE(rejected(validate({&root}, {&leaf, &sha1, &good}, one_try), errc::unsupported_certificate));
+  EXPECT_TRUE(rejected(validate({&root}, {&leaf, &sha1, &good}, one_try), errc::bad_certificate));  // SHA-1
   // An expired candidate is passed over by libcrypto itself.
   EXPECT_TRUE(accepted(validate({&root}, {&leaf, &expired, &good}, one_try)));
   EXPECT_TRUE(rejected(validate({&root}, {&leaf, &expired}), errc::expired));
@@ -77,7 +77,7 @@ TEST(PathBuilding, WorkIsBounded) {
   // Four path builds by default: six bad candidates in front of the good one exhaust the budget,
   // and the first failure is reported.
   auto r = validate({&root}, presented);
-  EXPECT_TRUE(rejected(r, errc::unsupported_certificate));
+  EXPECT_TRUE(rejected(r, errc::bad_certificate));  // SHA-1: RFC 8446 §4.4.2.4
   EXPECT_NE(r.reason.find("SHA1"), std::string::npos) << r.reason;
   run_options more;
   more.opts.policy.max_path_attempts = 8;

@@ -262,7 +262,8 @@ TEST(PathRules, SignatureAlgorithms) {
   auto sha1 = pki::server_spec();
   sha1.sig_hash = pki::hash::sha1;
   issued leaf_sha1 = issue(sha1, &root);
-  EXPECT_TRUE(rejected(validate({&root}, {&leaf_sha1}), errc::unsupported_certificate));
+  // RFC 8446 §4.4.2.4 RECOMMENDS bad_certificate for SHA-1 (and requires it for MD5).
+  EXPECT_TRUE(rejected(validate({&root}, {&leaf_sha1}), errc::bad_certificate));
   auto sha384 = pki::server_spec();
   sha384.sig_hash = pki::hash::sha384;
   issued leaf_sha384 = issue(sha384, &root);
@@ -282,7 +283,7 @@ TEST(PathRules, SignatureAlgorithms) {
   int_sha1.sig_hash = pki::hash::sha1;
   issued bad_int = issue(int_sha1, &root);
   issued leaf = issue(pki::server_spec(), &bad_int);
-  EXPECT_TRUE(rejected(validate({&root}, {&leaf, &bad_int}), errc::unsupported_certificate));
+  EXPECT_TRUE(rejected(validate({&root}, {&leaf, &bad_int}), errc::bad_certificate));
   // A SHA-1 self-signature on the anchor is never relied on: accepted.
   auto old_root_spec = pki::root_spec("SHA-1 Root");
   old_root_spec.sig_hash = pki::hash::sha1;

@@ -153,8 +153,7 @@ TEST(VerifyCallback, FormAlgorithmAndKeyRulesCannotBeOverridden) {
   pki::issued sha1_inter = pki::issue(spec, &p.root);
   pki::issued leaf = pki::issue(pki::server_spec("server"), &sha1_inter);
   recorder r;
-  EXPECT_TRUE(rejected(validate({&p.root}, {&leaf, &sha1_inter}, with(r)),
-                       certificate_errc::unsupported_certificate));
+  EXPECT_TRUE(rejected(validate({&p.root}, {&leaf, &sha1_inter}, with(r)), certificate_errc::bad_certificate));
   EXPECT_TRUE(r.calls.empty());
   // A leaf with a repeated extension (checked before any path is built): the same.
   auto dup = pki::server_spec("dup");
