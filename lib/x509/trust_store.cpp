@@ -1,5 +1,6 @@
 // Trust stores: an X509_STORE of anchors (files, directories, the system default locations).
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "tls13/x509.hpp"
 #include "x509/trust_store_impl.hpp"
@@ -29,6 +30,10 @@ result<void> trust_store::add_der(bytes der) {
     ERR_clear_error();
     return certificate_errc::bad_certificate;
   }
+  // Fill the certificate's extension cache now, while it is ours alone: libcrypto fills it lazily
+  // on first use, and anchors are then read by verifications on many threads at once.
+  (void)X509_check_purpose(x.get(), -1, 0);
+  ERR_clear_error();
   if (X509_STORE_add_cert(impl_->store, x.get()) != 1) {
     ERR_clear_error();  // a duplicate is not an error worth failing for
   }
