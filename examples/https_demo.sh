@@ -22,7 +22,7 @@ echo "<h1>Hello from a Beast HTTPS server on tls13</h1>" >"$work/www/index.html"
 
 port=$((20000 + RANDOM % 20000))
 "$build/examples/https_server" --listen 127.0.0.1:$port --cert "$work/cert.pem" --key "$work/key.pem" \
-  --root "$work/www" --requests 3 2>"$work/server.log" &
+  --root "$work/www" --requests 4 --metrics 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.05; done
 cat "$work/server.log"
@@ -39,9 +39,14 @@ else
   echo "(curl is not installed: skipping the OpenSSL client)"
   "$build/examples/https_client" "https://localhost:$port/" --cafile "$work/ca.pem" >/dev/null
 fi
+echo "== GET /metrics (tls13::metrics in the Prometheus text format; the server's connections so far) =="
+"$build/examples/https_client" "https://localhost:$port/metrics" --cafile "$work/ca.pem" >"$work/metrics.out" 2>/dev/null
+grep -E '^tls13_(handshakes_total|handshakes_by_group_total\{group="X25519MLKEM768"\}|failures_total)' "$work/metrics.out"
+grep -qE '^tls13_handshakes_total\{mode="resumed"\} [1-9]' "$work/metrics.out" ||
+  { echo "FAIL: /metrics does not count the resumed handshake" >&2; exit 1; }
 wait "$server_pid"
 grep -v listening "$work/server.log" || true
-echo "== server stopped after 3 requests =="
+echo "== server stopped after 4 requests =="
 
 # 0-RTT (RFC 8446 §2.3) and 425 Too Early (RFC 8470): a server with --early-data.
 # Requests: GET twice, POST three times (the 425 and its retry), curl's POST with Early-Data: 1.

@@ -2,7 +2,7 @@
 // TCP layer, graceful stop on SIGINT/SIGTERM. Swapping ssl::stream for tls13::stream and
 // ssl::context for tls13::context is the whole migration.
 //   https_server --listen 127.0.0.1:8443 --cert chain.pem --key key.pem --root DIR [--requests N]
-//                [--early-data]
+//                [--early-data] [--metrics]
 // GET and HEAD serve files; POST answers with the size of what it received.
 // --early-data accepts 0-RTT (up to 16 KiB, replays refused by the default anti-replay store) and
 // answers early requests at once (0.5-RTT), except those that are not safe to replay: a request
@@ -28,6 +28,7 @@ struct options {
   std::string host = "127.0.0.1", port = "8443", cert, key, root = ".";
   long max_requests = -1;   // stop after this many requests (demo and tests); -1: run until a signal
   bool early_data = false;  // accept 0-RTT
+  bool metrics = false;     // serve GET /metrics (tls13::metrics, Prometheus text)
 };
 
 std::string mime_type(const std::filesystem::path& p) {
@@ -48,7 +49,7 @@ bool safe_to_replay(http::verb v) {
 // The response for one request: a file under root, 425 for an early request that is not safe to
 // replay, or 400/404.
 http::message_generator respond(const std::string& root, http::request<http::string_body>&& req,
-                                const tls13::session_info& tls, bool early) {
+                                const tls13::session_info& tls, bool early, const tls13::metrics* metrics) {
   auto text = [&](unsigned status, std::string what) {
     http::response<http::string_body> res;
     res.version(req.version());
@@ -65,6 +66,9 @@ http::message_generator respond(const std::string& root, http::request<http::str
     return text(
         425, "this request arrived as early data and could be a replay: send it again after the handshake\n");
   const std::string target(req.target());
+  if (metrics != nullptr && target == "/metrics" && req.method() == http::verb::get) {
+    return text(200, metrics->to_prometheus());
+  }
   if (req.method() == http::verb::post)
     return text(200, "received " + std::to_string(req.body().size()) + " bytes\n");
   if (req.method() != http::verb::get && req.method() != http::verb::head)
@@ -88,7 +92,7 @@ http::message_generator respond(const std::string& root, http::request<http::str
 }
 
 net::awaitable<void> session(tcp::socket socket, tls13::context& ctx, const options& opt, long& served,
-                             net::cancellation_signal& stop) {
+                             net::cancellation_signal& stop, const tls13::metrics* metrics) {
   tls13::stream<beast::tcp_stream> stream(std::move(socket), ctx);
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
   // With accepted 0-RTT the handshake completes once our flight is out; the early data is read next.
@@ -111,7 +115,7 @@ net::awaitable<void> session(tcp::socket socket, tls13::context& ctx, const opti
     const bool early = tls_early || proxy_early;
     const bool keep_alive = req.keep_alive();
     const std::string what = std::string(req.method_string()) + " " + std::string(req.target());
-    auto res = respond(opt.root, std::move(req), *stream.session(), early);
+    auto res = respond(opt.root, std::move(req), *stream.session(), early, opt.metrics ? metrics : nullptr);
     if (early)
       std::cerr << "https_server: " << what << ": early data (" << (tls_early ? "TLS 0-RTT" : "Early-Data: 1")
                 << ")" << (stream.in_early_data() ? ", answered at 0.5-RTT" : "") << "\n";
@@ -123,7 +127,8 @@ net::awaitable<void> session(tcp::socket socket, tls13::context& ctx, const opti
   co_await stream.async_shutdown(net::as_tuple(net::use_awaitable));
 }
 
-net::awaitable<void> listen(tls13::context& ctx, const options& opt, net::cancellation_signal& stop) {
+net::awaitable<void> listen(tls13::context& ctx, const options& opt, net::cancellation_signal& stop,
+                            const tls13::metrics* metrics) {
   auto ex = co_await net::this_coro::executor;
   tcp::acceptor acceptor(ex, *tcp::resolver(ex).resolve(opt.host, opt.port).begin());
   std::cerr << "https_server: listening on https://" << opt.host << ":" << acceptor.local_endpoint().port()
@@ -134,7 +139,7 @@ net::awaitable<void> listen(tls13::context& ctx, const options& opt, net::cancel
         net::bind_cancellation_slot(stop.slot(), net::as_tuple(net::use_awaitable)));
     if (ec == net::error::operation_aborted) co_return;
     if (ec) continue;
-    net::co_spawn(ex, session(std::move(socket), ctx, opt, served, stop), [](std::exception_ptr e) {
+    net::co_spawn(ex, session(std::move(socket), ctx, opt, served, stop, metrics), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -148,8 +153,8 @@ net::awaitable<void> listen(tls13::context& ctx, const options& opt, net::cancel
 bool parse(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--early-data") {
-      o.early_data = true;
+    if (a == "--early-data" || a == "--metrics") {
+      (a == "--metrics" ? o.metrics : o.early_data) = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -181,7 +186,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, opt)) {
     std::cerr
         << "usage: https_server --listen host:port --cert chain.pem --key key.pem --root DIR [--requests N]"
-           " [--early-data]\n";
+           " [--early-data] [--metrics]\n";
     return 2;
   }
   try {
@@ -192,15 +197,22 @@ int main(int argc, char** argv) {
     // 0-RTT: tickets issued from now on allow 16 KiB of early data; the default anti-replay store
     // (one per process) refuses a replayed ClientHello's early data.
     if (opt.early_data) ctx.set_max_early_data(16384);
+    // Counters of every connection (handshakes, resumptions, 0-RTT, groups, failures): GET /metrics
+    // with --metrics, and a summary when the server stops.
+    auto metrics = std::make_shared<tls13::metrics>();
+    ctx.set_metrics(metrics);
     net::io_context io;
     net::cancellation_signal stop;
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](beast::error_code, int) { stop.emit(net::cancellation_type::all); });
-    net::co_spawn(io, listen(ctx, opt, stop), [&](std::exception_ptr e) {
+    net::co_spawn(io, listen(ctx, opt, stop, metrics.get()), [&](std::exception_ptr e) {
       signals.cancel();
       if (e) std::rethrow_exception(e);
     });
     io.run();
+    const auto m = metrics->read();
+    std::cerr << "https_server: " << m.handshakes << " handshakes (" << m.resumed << " resumed, "
+              << m.early_data_accepted << " with 0-RTT), " << m.failures << " connections failed\n";
   } catch (const std::exception& e) {
     std::cerr << "https_server: " << e.what() << "\n";
     return 1;
