@@ -10,6 +10,7 @@ TLS13_PACKAGES=(
   libssl-dev openssl                                      # libcrypto (the core); the openssl CLI is a test peer
   gnutls-bin                                              # gnutls-serv / gnutls-cli: interop test peers
   libboost1.81-dev                                        # Boost.Asio (tls13::asio only)
+  libboost-context1.81-dev                                # asio::spawn (yield_context) in asio_parity_tokens_test
   libgtest-dev libbenchmark-dev nlohmann-json3-dev        # tests, benchmarks, JSON test vectors
   clang libclang-rt-14-dev                                # libFuzzer + sanitizer runtimes for clang
   file binutils                                           # readelf / nm / file for the packaging checks

@@ -1,48 +1,11 @@
-// Closure semantics (eof, stream_truncated) and the sync API, as asio::ssl::stream has them.
+// The sync API, redirect_error / bind_executor and resumption across streams of one context.
 #include "asio_test_support.hpp"
 
 namespace {
 using namespace asio_test;
 
-TEST(AsioStream, CloseNotifyIsEofAndTcpCloseIsStreamTruncated) {
-  net::io_context io;
-  contexts c;
-  listener l(io);
-  tls_stream server(io, c.server), client(io, c.client);
-  client.set_server_name("localhost");
-  l.acceptor.async_accept(beast::get_lowest_layer(server).socket(), [](beast::error_code) {});
-  beast::get_lowest_layer(client).connect(l.endpoint());
-  io.run();
-  io.restart();
-  server.async_handshake(tls13::stream_base::server, [](beast::error_code ec) { EXPECT_FALSE(ec); });
-  client.async_handshake(tls13::stream_base::client, [](beast::error_code ec) { EXPECT_FALSE(ec); });
-  io.run();
-  io.restart();
-  // The client sends close_notify only; the server's read ends with net::error::eof.
-  char byte;
-  beast::error_code read_ec;
-  server.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
-  client.async_shutdown(tls13::shutdown_mode::send_only, [](beast::error_code ec) { EXPECT_FALSE(ec); });
-  io.run();
-  io.restart();
-  EXPECT_EQ(read_ec, net::error::eof);
-
-  // A second pair: the client's TCP connection just closes: stream_truncated.
-  tls_stream server2(io, c.server), client2(io, c.client);
-  client2.set_server_name("localhost");
-  l.acceptor.async_accept(beast::get_lowest_layer(server2).socket(), [](beast::error_code) {});
-  beast::get_lowest_layer(client2).connect(l.endpoint());
-  io.run();
-  io.restart();
-  server2.async_handshake(tls13::stream_base::server, [](beast::error_code ec) { EXPECT_FALSE(ec); });
-  client2.async_handshake(tls13::stream_base::client, [](beast::error_code ec) { EXPECT_FALSE(ec); });
-  io.run();
-  io.restart();
-  server2.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
-  beast::get_lowest_layer(client2).socket().shutdown(tcp::socket::shutdown_both);
-  io.run();
-  EXPECT_EQ(read_ec, net::ssl::error::stream_truncated);
-}
+// The peer's close_notify (eof), a TCP close without it (stream_truncated), cancellation and
+// timeouts run over both asio::ssl::stream and tls13::stream in parity_test.cpp.
 
 TEST(AsioStream, SyncApiAndCertificateFailure) {
   net::io_context io;
@@ -111,30 +74,6 @@ struct tls_pair {
     io.restart();
   }
 };
-
-TEST(AsioStream, PerOperationCancellationAndTimeouts) {
-  net::io_context io;
-  contexts c;
-  listener l(io);
-  tls_pair p(io, c, l);
-  // Terminal cancellation of a pending read: operation_aborted; the stream stays usable afterwards.
-  net::cancellation_signal cancel;
-  char byte = 0;
-  beast::error_code read_ec;
-  p.server.async_read_some(
-      net::buffer(&byte, 1),
-      net::bind_cancellation_slot(cancel.slot(), [&](beast::error_code ec, std::size_t) { read_ec = ec; }));
-  net::post(io, [&] { cancel.emit(net::cancellation_type::terminal); });
-  io.run();
-  io.restart();
-  EXPECT_EQ(read_ec, net::error::operation_aborted);
-  // A timeout set on the lowest layer (beast::tcp_stream) ends a read with beast::error::timeout.
-  beast::get_lowest_layer(p.server).expires_after(std::chrono::milliseconds(50));
-  p.server.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { read_ec = ec; });
-  io.run();
-  io.restart();
-  EXPECT_EQ(read_ec, beast::error::timeout);
-}
 
 TEST(AsioStream, RedirectErrorAndBindExecutorTokens) {
   net::io_context io;

@@ -224,6 +224,27 @@ class stream : public boost::asio::ssl::stream_base {
         asio_detail::io_op<stream, step, true>(*this, step{buffers}), token, next_);
   }
 
+  // ---- KeyUpdate (RFC 8446 §4.6.3; new: asio offers SSL_key_update through native_handle())
+  // Sends a KeyUpdate after the handshake: our sending keys change; with request_peer_update the
+  // peer answers with a KeyUpdate of its own (its reads do that). It is a write operation: at most
+  // one write or key update outstanding at a time, like async_write_some.
+  void key_update(bool request_peer_update) {
+    boost::system::error_code ec;
+    key_update(request_peer_update, ec);
+    if (ec) throw boost::system::system_error(ec, "key_update");
+  }
+  void key_update(bool request_peer_update, boost::system::error_code& ec) {
+    asio_detail::run_sync(next_, engine_, asio_detail::key_update_step_fn{request_peer_update}, ec);
+  }
+  template <boost::asio::completion_token_for<void(boost::system::error_code)> KeyUpdateToken =
+                boost::asio::default_completion_token_t<executor_type>>
+  auto async_key_update(bool request_peer_update, KeyUpdateToken&& token = {}) {
+    return boost::asio::async_compose<KeyUpdateToken, void(boost::system::error_code)>(
+        asio_detail::io_op<stream, asio_detail::key_update_step_fn, false>(
+            *this, asio_detail::key_update_step_fn{request_peer_update}),
+        token, next_);
+  }
+
   // ---- shutdown: send close_notify and wait for the peer's (asio's semantics)
   void shutdown() {
     boost::system::error_code ec;

@@ -115,6 +115,8 @@ class engine {
   template <class ConstBuffers>
   step_result write_step(const ConstBuffers& buffers, bool already_written);
   step_result shutdown_step(bool send_only);
+  // Queues a KeyUpdate (with request_peer_update the peer must answer with its own) and writes it.
+  step_result key_update_step(bool request_peer_update, bool already_written);
 
  private:
   result<event> poll() {
@@ -240,6 +242,14 @@ step_result engine::write_step(const ConstBuffers& buffers, bool already_written
   }
   if (total == 0) return {want::done};
   return {want::output, {}, total};
+}
+
+inline step_result engine::key_update_step(bool request_peer_update, bool already_written) {
+  if (!conn_) return {want::done, boost::asio::error::not_connected};
+  // Like a write: output a read queued meanwhile (a KeyUpdate answer) goes next, then we complete.
+  if (already_written) return {output_pending() ? want::output_done : want::done};
+  if (auto r = conn_->key_update(out_, request_peer_update); !r) return fail(r.error());
+  return {want::output};
 }
 
 inline step_result engine::shutdown_step(bool send_only) {

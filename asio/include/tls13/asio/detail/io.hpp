@@ -34,6 +34,12 @@ struct write_step_fn {
   ConstBuffers buffers;
   step_result operator()(engine& e, bool wrote) const { return e.write_step(buffers, wrote); }
 };
+struct key_update_step_fn {
+  bool request_peer_update;
+  step_result operator()(engine& e, bool wrote) const {
+    return e.key_update_step(request_peer_update, wrote);
+  }
+};
 struct shutdown_step_fn {
   bool send_only;
   step_result operator()(engine& e, bool) const { return e.shutdown_step(send_only); }
