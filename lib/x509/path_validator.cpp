@@ -468,7 +468,7 @@ check_result path_validation::add_rule_failures(recorded& a, STACK_OF(X509) * pa
     add(check_issuer_usage(x, i, trusted, req_.role), i, X509_V_OK);
   }
   X509* leaf = sk_X509_value(path, 0);
-  add(check_leaf_usage(leaf, req_.role, opts_.policy), 0, X509_V_OK);
+  add(check_leaf_usage(leaf, req_.role, opts_.policy, n == 1 && num_untrusted == 0), 0, X509_V_OK);
   add(match_leaf_name(leaf, ref_), 0,
       ref_.type == reference_id::kind::ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
   add(check_reference_constraints(path, ref_), 0, X509_V_ERR_PERMITTED_VIOLATION);

@@ -90,9 +90,9 @@ const char* role_eku_name(peer_role role) { return role == peer_role::server ? "
 
 }  // namespace
 
-check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy) {
+check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy, bool pinned) {
   const std::uint32_t flags = X509_get_extension_flags(leaf);
-  if ((flags & EXFLAG_CA) != 0)
+  if ((flags & EXFLAG_CA) != 0 && !pinned)
     return fail_at(errc::constraint_violated, leaf, 0,
                    "a CA certificate (basicConstraints CA:TRUE) used as end entity");
   if ((flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE) == 0)
@@ -100,7 +100,7 @@ check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& p
                    "keyUsage lacks digitalSignature (TLS 1.3 signs with the leaf key)");
   const std::uint32_t want = role == peer_role::server ? XKU_SSL_SERVER : XKU_SSL_CLIENT;
   if ((flags & EXFLAG_XKUSAGE) == 0) {
-    if (policy.require_leaf_eku)
+    if (policy.require_leaf_eku && !pinned)
       return fail_at(errc::bad_key_usage, leaf, 0,
                      std::string("no extendedKeyUsage; ") + role_eku_name(role) + " is required");
   } else if (!has_eku(leaf, want)) {
@@ -218,7 +218,8 @@ check_result check_path(STACK_OF(X509) * path, int num_untrusted, peer_role role
     if (auto f = check_public_key(x, i, policy.keys)) return f;
     if (auto f = check_issuer_usage(x, i, trusted, role)) return f;
   }
-  return n > 0 ? check_leaf_usage(sk_X509_value(path, 0), role, policy) : std::nullopt;
+  return n > 0 ? check_leaf_usage(sk_X509_value(path, 0), role, policy, n == 1 && num_untrusted == 0)
+               : std::nullopt;
 }
 
 }  // namespace tls13::x509

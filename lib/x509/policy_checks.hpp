@@ -20,7 +20,10 @@ check_result check_public_key(X509* x, int depth, const key_policy& keys);
 // (when present on an intermediate) including the role's purpose.
 check_result check_issuer_usage(X509* ca, int depth, bool trusted, peer_role role);
 // The leaf: not a CA, keyUsage / extendedKeyUsage fit the role, a server leaf has a SAN.
-check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy);
+// `pinned`: the leaf is itself a trust anchor (the application trusts this very certificate, e.g.
+// a self-signed one from `openssl req -x509`): CA:TRUE and a missing extendedKeyUsage are then
+// accepted, as OpenSSL, Go and Java accept them; the other rules still apply.
+check_result check_leaf_usage(X509* leaf, peer_role role, const verify_policy& policy, bool pinned);
 
 // Rules for the leaf that need no path: the three above.
 check_result check_leaf_alone(X509* leaf, const verify_policy& policy);

@@ -52,12 +52,30 @@ TEST(PathRules, UnknownIssuerAndPartialChainAnchors) {
 TEST(PathRules, DirectlyTrustedLeaf) {
   issued self = issue(pki::server_spec("self"));
   EXPECT_TRUE(accepted(validate({&self}, {&self})));
-  // ... but a CA certificate is never an end entity, trusted or not.
+  // The self-signed certificate `openssl req -x509` makes (CA:TRUE, no keyUsage, no
+  // extendedKeyUsage), trusted as itself: the application pinned this very certificate, so the
+  // CA flag and the missing extendedKeyUsage are accepted (as OpenSSL, Go and Java accept them).
   auto spec = pki::server_spec("self-ca");
   spec.basic_constraints = "critical,CA:TRUE";
-  spec.key_usage = "critical,digitalSignature,keyCertSign";
+  spec.key_usage.reset();
+  spec.ext_key_usage.reset();
   issued self_ca = issue(spec);
-  EXPECT_TRUE(rejected(validate({&self_ca}, {&self_ca}), errc::constraint_violated));
+  EXPECT_TRUE(accepted(validate({&self_ca}, {&self_ca})));
+  // The other leaf rules still hold for it: an extendedKeyUsage must fit the role, a server needs a SAN.
+  auto client_only = spec;
+  client_only.ext_key_usage = "clientAuth";
+  issued pinned_client = issue(client_only);
+  EXPECT_TRUE(rejected(validate({&pinned_client}, {&pinned_client}), errc::bad_key_usage));
+  auto no_san = spec;
+  no_san.san.reset();
+  issued pinned_no_san = issue(no_san);
+  EXPECT_TRUE(rejected(validate({&pinned_no_san}, {&pinned_no_san}), errc::name_mismatch));
+  // Not pinned, the same certificate is a CA used as end entity (issued by a trusted root).
+  issued root = issue(pki::root_spec("Root"));
+  auto issued_spec = spec;
+  issued_spec.key_usage = "critical,digitalSignature,keyCertSign";  // else X509_STRICT objects first
+  issued ca_leaf = issue(issued_spec, &root);
+  EXPECT_TRUE(rejected(validate({&root}, {&ca_leaf}), errc::constraint_violated));
 }
 
 TEST(PathRules, BasicConstraintsOnIssuers) {
