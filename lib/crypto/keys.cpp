@@ -158,6 +158,7 @@ private_key::private_key(private_key&& o) noexcept
 
 private_key& private_key::operator=(private_key&& o) noexcept {
   if (this != &o) {
+    crypto::forget_signing_key(pkey_);
     EVP_PKEY_free(pkey_);
     pkey_ = o.pkey_;
     kind_ = o.kind_;
@@ -168,7 +169,10 @@ private_key& private_key::operator=(private_key&& o) noexcept {
   return *this;
 }
 
-private_key::~private_key() { EVP_PKEY_free(pkey_); }
+private_key::~private_key() {
+  crypto::forget_signing_key(pkey_);  // drops the prepared signing contexts' references first
+  EVP_PKEY_free(pkey_);
+}
 
 bool private_key::can_sign(signature_scheme s) const noexcept {
   return crypto::scheme_signable(s) && crypto::scheme_fits({kind_, bits_, only_}, s);

@@ -71,12 +71,59 @@ pkey_ctx_ptr group_ctx(const group_traits& t) noexcept {
   return pkey_ctx_ptr(tmpl == nullptr ? nullptr : EVP_PKEY_CTX_new_from_pkey(nullptr, tmpl, nullptr));
 }
 
+// Per-thread contexts on the group's template, initialised once for keygen or for import: a new
+// EVP_PKEY_CTX costs a key-manager fetch and a name match (locks, string compares) every time,
+// while one initialised context serves any number of EVP_PKEY_keygen / EVP_PKEY_fromdata calls.
+enum class ctx_op : std::uint8_t { keygen, import };
+
+class thread_ctxs {
+ public:
+  thread_ctxs() = default;
+  thread_ctxs(const thread_ctxs&) = delete;
+  thread_ctxs& operator=(const thread_ctxs&) = delete;
+  ~thread_ctxs() {
+    for (EVP_PKEY_CTX* c : ctx_) EVP_PKEY_CTX_free(c);
+  }
+  EVP_PKEY_CTX*& at(const group_traits& t, ctx_op op) noexcept {
+    return ctx_[static_cast<std::size_t>(&t - k_groups.data()) * 2 + static_cast<std::size_t>(op)];
+  }
+
+ private:
+  std::array<EVP_PKEY_CTX*, k_groups.size() * 2> ctx_{};
+};
+
+thread_ctxs& this_thread_ctxs() noexcept {
+  thread_local thread_ctxs c;
+  return c;
+}
+
+// The thread's context for `op` on group `t` (nullptr when libcrypto fails).
+EVP_PKEY_CTX* cached_ctx(const group_traits& t, ctx_op op) noexcept {
+  EVP_PKEY_CTX*& slot = this_thread_ctxs().at(t, op);
+  if (slot == nullptr) {
+    pkey_ctx_ptr ctx = group_ctx(t);
+    if (!ctx ||
+        (op == ctx_op::keygen ? EVP_PKEY_keygen_init(ctx.get()) : EVP_PKEY_fromdata_init(ctx.get())) != 1)
+      return nullptr;
+    slot = ctx.release();
+  }
+  return slot;
+}
+
+// After a libcrypto failure the context is not trusted again: the next call makes a new one.
+void drop_cached_ctx(const group_traits& t, ctx_op op) noexcept {
+  EVP_PKEY_CTX*& slot = this_thread_ctxs().at(t, op);
+  EVP_PKEY_CTX_free(slot);
+  slot = nullptr;
+}
+
 // Imports the key described by `params` (with `selection`) on the group's key manager.
 result<pkey_ptr> import_key(const group_traits& t, int selection, OSSL_PARAM* params) noexcept {
-  pkey_ctx_ptr ctx = group_ctx(t);
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return internal_errc::crypto_failure;
+  EVP_PKEY_CTX* ctx = cached_ctx(t, ctx_op::import);
+  if (ctx == nullptr) return fail(internal_errc::crypto_failure);
   EVP_PKEY* k = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &k, selection, params) != 1) return fail(internal_errc::invalid_argument);
+  // A refused key (bad point, wrong length) leaves the context usable.
+  if (EVP_PKEY_fromdata(ctx, &k, selection, params) != 1) return fail(internal_errc::invalid_argument);
   return pkey_ptr(k);
 }
 
@@ -203,10 +250,14 @@ std::size_t kx_share_size(named_group g) noexcept {
 result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
   const group_traits* t = find_group(g);
   if (t == nullptr) return internal_errc::invalid_argument;
-  pkey_ctx_ptr ctx = group_ctx(*t);
+  EVP_PKEY_CTX* ctx = cached_ctx(*t, ctx_op::keygen);
+  if (ctx == nullptr) return fail(internal_errc::crypto_failure);
   EVP_PKEY* k = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &k) != 1)
-    return internal_errc::crypto_failure;
+  if (EVP_PKEY_keygen(ctx, &k) != 1) {
+    EVP_PKEY_free(k);
+    drop_cached_ctx(*t, ctx_op::keygen);
+    return fail(internal_errc::crypto_failure);
+  }
   return wrap(*t, pkey_ptr(k));
 }
 

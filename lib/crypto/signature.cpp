@@ -9,7 +9,9 @@
 #include <openssl/rsa.h>
 
 #include <array>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "crypto/evp_fetch.hpp"
 #include "crypto/ossl_ptr.hpp"
@@ -103,6 +105,105 @@ result<detail::md_ctx_ptr> make_ctx(EVP_PKEY* k, const scheme_info& si, bool sig
   return ctx;
 }
 
+// Signing contexts prepared once per (key, scheme) and copied per signature: EVP_DigestSignInit
+// costs a key-manager and a signature fetch, a new EVP_PKEY_CTX and ~50 lock round trips on every
+// call, EVP_MD_CTX_copy_ex only duplicates the provider contexts. An entry holds a reference to its
+// key, so the owner (private_key) calls forget_signing_key() before freeing it: the key is never
+// kept alive here. The mutex also keeps one context from being copied on two threads at once.
+class prepared_signers {
+ public:
+  // A copy of the prepared context for (k, s); empty when there is none (yet).
+  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) noexcept {
+    std::lock_guard lock(m_);
+    for (const entry& e : entries_)
+      if (e.key == k && e.scheme == s) {
+        detail::md_ctx_ptr out(EVP_MD_CTX_new());
+        if (out && EVP_MD_CTX_copy_ex(out.get(), e.ctx.get()) == 1) return out;
+        ERR_clear_error();
+        return nullptr;
+      }
+    return nullptr;
+  }
+  // Keeps a copy of `fresh` (initialised, nothing signed yet) for (k, s).
+  void keep(EVP_PKEY* k, signature_scheme s, const EVP_MD_CTX* fresh) noexcept {
+    detail::md_ctx_ptr c(EVP_MD_CTX_new());
+    if (!c || EVP_MD_CTX_copy_ex(c.get(), fresh) != 1) {
+      ERR_clear_error();
+      return;
+    }
+    std::lock_guard lock(m_);
+    for (const entry& e : entries_)
+      if (e.key == k && e.scheme == s) return;
+    if (entries_.size() >= max_entries) entries_.erase(entries_.begin());
+    entries_.push_back(entry{k, s, std::move(c)});
+  }
+  void forget(EVP_PKEY* k) noexcept {
+    std::lock_guard lock(m_);
+    std::erase_if(entries_, [k](const entry& e) { return e.key == k; });
+  }
+
+ private:
+  static constexpr std::size_t max_entries = 16;
+  struct entry {
+    EVP_PKEY* key;
+    signature_scheme scheme;
+    detail::md_ctx_ptr ctx;
+  };
+  std::mutex m_;
+  std::vector<entry> entries_;
+};
+
+// Never destroyed: a private_key with static storage may be freed after any other static.
+prepared_signers& signers() noexcept {
+  static prepared_signers* const p = new prepared_signers;
+  return *p;
+}
+
+// The same for verification, per thread and without owner bookkeeping: a public key is no secret,
+// so an entry may keep its key alive (a few at most per thread). A client sees the same server key
+// (from the parsed-certificate cache) in every handshake.
+class prepared_verifiers {
+ public:
+  prepared_verifiers() = default;
+  prepared_verifiers(const prepared_verifiers&) = delete;
+  prepared_verifiers& operator=(const prepared_verifiers&) = delete;
+  ~prepared_verifiers() = default;
+
+  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) noexcept {
+    for (const entry& e : entries_)
+      if (e.key == k && e.scheme == s) {
+        detail::md_ctx_ptr out(EVP_MD_CTX_new());
+        if (out && EVP_MD_CTX_copy_ex(out.get(), e.ctx.get()) == 1) return out;
+        ERR_clear_error();
+        return nullptr;
+      }
+    return nullptr;
+  }
+  void keep(EVP_PKEY* k, signature_scheme s, const EVP_MD_CTX* fresh) noexcept {
+    detail::md_ctx_ptr c(EVP_MD_CTX_new());
+    if (!c || EVP_MD_CTX_copy_ex(c.get(), fresh) != 1) {
+      ERR_clear_error();
+      return;
+    }
+    if (entries_.size() >= max_entries) entries_.erase(entries_.begin());
+    entries_.push_back(entry{k, s, std::move(c)});  // the copy's EVP_PKEY_CTX holds a reference to k
+  }
+
+ private:
+  static constexpr std::size_t max_entries = 4;
+  struct entry {
+    EVP_PKEY* key;
+    signature_scheme scheme;
+    detail::md_ctx_ptr ctx;
+  };
+  std::vector<entry> entries_;
+};
+
+prepared_verifiers& verifiers() noexcept {
+  thread_local prepared_verifiers v;
+  return v;
+}
+
 // The NID of an EC key's named curve; NID_undef for explicit parameters or an unknown name.
 int ec_curve_nid(EVP_PKEY* k) noexcept {
   std::array<char, 64> name{};
@@ -162,22 +263,28 @@ result<key_facts> classify_key(evp_pkey_st* k, const key_policy& policy, key_own
   if (k == nullptr) return internal_errc::invalid_argument;
   const int bits_i = EVP_PKEY_get_bits(k);
   const unsigned bits = bits_i > 0 ? static_cast<unsigned>(bits_i) : 0;
+  // The key's type as libcrypto recorded it when the key was made: free, where EVP_PKEY_is_a looks
+  // the name up (locks, string compares). Keys of other providers (no such id) take the names.
+  const int id = EVP_PKEY_get_base_id(k);
+  const bool known =
+      id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_EC || id == EVP_PKEY_ED25519;
+  auto is = [&](int want, const char* name) { return known ? id == want : EVP_PKEY_is_a(k, name) == 1; };
   // "RSA-PSS" first: an RSASSA-PSS key is not an rsaEncryption key and must not pass as one.
-  if (EVP_PKEY_is_a(k, "RSA-PSS") == 1 || EVP_PKEY_is_a(k, "RSA") == 1) {
+  if (is(EVP_PKEY_RSA_PSS, "RSA-PSS") || is(EVP_PKEY_RSA, "RSA")) {
     if (bits < policy.min_rsa_bits || bits > policy.max_rsa_bits) return too_weak;
-    if (EVP_PKEY_is_a(k, "RSA") == 1) return key_facts{key_kind::rsa, bits};
+    if (is(EVP_PKEY_RSA, "RSA")) return key_facts{key_kind::rsa, bits};
     signature_scheme only{};
     if (!pss_restriction(k, only)) return unusable;
     return key_facts{key_kind::rsa_pss, bits, only};
   }
-  if (EVP_PKEY_is_a(k, "EC") == 1) {
+  if (is(EVP_PKEY_EC, "EC")) {
     const int nid = ec_curve_nid(k);
     ERR_clear_error();  // a failed group-name query leaves an entry behind
     if (nid == NID_X9_62_prime256v1) return key_facts{key_kind::ec_p256, bits};
     if (nid == NID_secp384r1) return key_facts{key_kind::ec_p384, bits};
     return unusable;
   }
-  if (EVP_PKEY_is_a(k, "ED25519") == 1) return key_facts{key_kind::ed25519, bits};
+  if (is(EVP_PKEY_ED25519, "ED25519")) return key_facts{key_kind::ed25519, bits};
   return unusable;
 }
 
@@ -186,7 +293,11 @@ result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts,
   const scheme_info* si = find_scheme(s);
   if (si == nullptr || !si->signable) return internal_errc::invalid_argument;
   if (!scheme_fits(facts, s)) return internal_errc::key_mismatch;
-  TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, true));
+  detail::md_ctx_ptr ctx = signers().copy(k, s);
+  if (!ctx) {
+    TLS13_TRY_ASSIGN(ctx, make_ctx(k, *si, true));
+    signers().keep(k, s, ctx.get());
+  }
   const int max = EVP_PKEY_get_size(k);
   if (max <= 0) return fail(internal_errc::crypto_failure);
   std::vector<std::byte> sig(static_cast<std::size_t>(max));
@@ -197,11 +308,19 @@ result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts,
   return sig;
 }
 
+void forget_signing_key(evp_pkey_st* k) noexcept {
+  if (k != nullptr) signers().forget(k);
+}
+
 result<void> verify_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s, bytes message,
                          bytes signature) {
   const scheme_info* si = find_scheme(s);
   if (si == nullptr || !scheme_fits(facts, s)) return protocol_errc::illegal_parameter;
-  TLS13_TRY_ASSIGN(auto ctx, make_ctx(k, *si, false));
+  detail::md_ctx_ptr ctx = verifiers().copy(k, s);
+  if (!ctx) {
+    TLS13_TRY_ASSIGN(ctx, make_ctx(k, *si, false));
+    verifiers().keep(k, s, ctx.get());
+  }
   if (EVP_DigestVerify(ctx.get(), data_or_empty(signature), signature.size(), data_or_empty(message),
                        message.size()) != 1)
     return fail(protocol_errc::decrypt_error);

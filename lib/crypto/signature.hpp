@@ -35,9 +35,11 @@ bool scheme_signable(signature_scheme s) noexcept;
 // Every scheme we implement, in default preference order; rsa_pkcs1_* (certificates only) last.
 std::span<const signature_scheme> implemented_schemes() noexcept;
 
-// Errors as private_key::sign / public_key::verify.
+// Errors as private_key::sign / public_key::verify. sign_with keeps a prepared signing context per
+// (k, scheme), holding a reference to k: the owner calls forget_signing_key(k) before freeing k.
 result<std::vector<std::byte>> sign_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s,
                                          bytes message);
+void forget_signing_key(evp_pkey_st* k) noexcept;
 result<void> verify_with(evp_pkey_st* k, const key_facts& facts, signature_scheme s, bytes message,
                          bytes signature);
 

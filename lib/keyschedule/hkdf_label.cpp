@@ -1,6 +1,7 @@
 // HKDF-Expand-Label / Derive-Secret over lib/crypto's HKDF-Expand.
 #include "keyschedule/hkdf_label.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "crypto/hkdf.hpp"
@@ -52,12 +53,21 @@ result<secret> derive_secret(crypto::hash_alg h, bytes prk, std::string_view lab
 }
 
 result<secret> derive_secret_empty(crypto::hash_alg h, bytes prk, std::string_view label) noexcept {
-  // Hash("") is a constant: computed once per hash (thread-safe statics), not per derivation.
-  static const result<crypto::digest> sha256 = crypto::hash(crypto::hash_alg::sha256, {});
-  static const result<crypto::digest> sha384 = crypto::hash(crypto::hash_alg::sha384, {});
-  const result<crypto::digest>& empty = h == crypto::hash_alg::sha256 ? sha256 : sha384;
-  if (!empty) return empty.error();
-  return derive_secret(h, prk, label, *empty);
+  // Hash("") is a constant (FIPS 180-4 test values; checked against libcrypto in
+  // KeySchedule.EmptyHashConstants), so no hash is computed, and no failure can be cached.
+  static constexpr std::uint8_t sha256_empty[32] = {
+      0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+      0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+  static constexpr std::uint8_t sha384_empty[48] = {
+      0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e, 0xb1, 0xb1, 0xe3, 0x6a,
+      0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43, 0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda,
+      0x27, 0x4e, 0xde, 0xbf, 0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b};
+  crypto::digest empty;
+  const bytes value = h == crypto::hash_alg::sha256 ? as_bytes(sha256_empty, sizeof sha256_empty)
+                                                    : as_bytes(sha384_empty, sizeof sha384_empty);
+  std::copy(value.begin(), value.end(), empty.data.begin());
+  empty.size = value.size();
+  return derive_secret(h, prk, label, empty);
 }
 
 }  // namespace tls13::keyschedule

@@ -26,6 +26,29 @@ result<secret> extract_next(crypto::hash_alg h, secret& prev, bytes ikm) noexcep
   return crypto::hkdf_extract(h, derived->view(), ikm);
 }
 
+// Without a PSK the Early Secret and its "derived" secret are the same for every handshake
+// (HKDF-Extract(0, 0) and Derive-Secret(that, "derived", "")): computed once per hash, on first use.
+struct zero_psk_constants {
+  secret early, derived;  // both empty if the computation failed (then every handshake retries)
+};
+
+zero_psk_constants make_zero_psk(crypto::hash_alg h) noexcept {
+  zero_psk_constants c;
+  auto early = crypto::hkdf_extract(h, zeros(h), zeros(h));
+  if (!early) return c;
+  auto derived = derive_secret_empty(h, early->view(), "derived");
+  if (!derived) return c;
+  c.early = std::move(*early);
+  c.derived = std::move(*derived);
+  return c;
+}
+
+const zero_psk_constants& zero_psk(crypto::hash_alg h) noexcept {
+  static const zero_psk_constants sha256 = make_zero_psk(crypto::hash_alg::sha256);
+  static const zero_psk_constants sha384 = make_zero_psk(crypto::hash_alg::sha384);
+  return h == crypto::hash_alg::sha256 ? sha256 : sha384;
+}
+
 }  // namespace
 
 // ---- detail::keyed_secret --------------------------------------------------------------------
@@ -84,6 +107,8 @@ result<secret> resumption_master_secret::resumption_psk(bytes ticket_nonce) cons
 // ---- early_secret -----------------------------------------------------------------------------
 
 result<early_secret> early_secret::create(crypto::hash_alg h) noexcept {
+  if (const zero_psk_constants& c = zero_psk(h); !c.early.empty())
+    return early_secret(h, c.early.clone(), true);
   TLS13_TRY_ASSIGN(secret s, crypto::hkdf_extract(h, zeros(h), zeros(h)));
   return early_secret(h, std::move(s));
 }
@@ -114,6 +139,12 @@ result<handshake_secret> early_secret::into_handshake_secret(bytes ecdhe_shared_
   if (ecdhe_shared_secret.empty()) {
     secret_.clear();
     return internal_errc::invalid_argument;
+  }
+  if (zero_psk_ && !secret_.empty()) {  // the "derived" salt is the precomputed constant
+    secret_.clear();
+    TLS13_TRY_ASSIGN(secret s,
+                     crypto::hkdf_extract(hash_, zero_psk(hash_).derived.view(), ecdhe_shared_secret));
+    return handshake_secret(hash_, std::move(s));
   }
   TLS13_TRY_ASSIGN(secret s, extract_next(hash_, secret_, ecdhe_shared_secret));
   return handshake_secret(hash_, std::move(s));

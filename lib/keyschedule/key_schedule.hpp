@@ -153,7 +153,10 @@ class early_secret : public detail::keyed_secret {
   result<handshake_secret> into_handshake_secret_without_ecdhe() && noexcept;
 
  private:
-  early_secret(crypto::hash_alg h, secret s) noexcept : keyed_secret(h, std::move(s)) {}
+  early_secret(crypto::hash_alg h, secret s, bool zero_psk = false) noexcept
+      : keyed_secret(h, std::move(s)), zero_psk_(zero_psk) {}
+  // Made by create(): the secret, and Derive-Secret(., "derived", ""), are public constants.
+  bool zero_psk_ = false;
 };
 
 // Handshake Secret.

@@ -468,3 +468,21 @@ TEST_F(Sha384Schedule, HandshakeAndMasterPhases) {
 
 }  // namespace
 }  // namespace tls13::keyschedule
+
+namespace tls13::keyschedule {
+namespace {
+// derive_secret_empty uses Hash("") as a constant: it must equal Derive-Secret over libcrypto's own
+// hash of the empty string, for both hashes.
+TEST(KeySchedule, EmptyHashConstants) {
+  for (auto h : {crypto::hash_alg::sha256, crypto::hash_alg::sha384}) {
+    const std::vector<std::byte> prk(crypto::hash_size(h), std::byte{0x5a});
+    auto empty = crypto::hash(h, {});
+    ASSERT_TRUE(empty);
+    auto want = derive_secret(h, prk, "derived", *empty);
+    auto got = derive_secret_empty(h, prk, "derived");
+    ASSERT_TRUE(want && got);
+    EXPECT_TRUE(std::equal(want->view().begin(), want->view().end(), got->view().begin(), got->view().end()));
+  }
+}
+}  // namespace
+}  // namespace tls13::keyschedule
