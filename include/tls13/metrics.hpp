@@ -6,9 +6,9 @@
 // any number of connections on any threads: each counter is a relaxed atomic, so every counter is
 // exact, but a snapshot taken while connections run is not one instant across counters (the
 // exported series are each monotonic). A connection counts its handshake when it completes, and a
-// failure when a fatal error ends it, before or after the handshake (a transport EOF without
-// close_notify included). Use one object per role to see clients and servers apart. No counter
-// holds anything secret.
+// failure when a fatal error ends it, before or after the handshake; a transport EOF without
+// close_notify is counted apart (`truncated`). Use one object per role to see clients and servers apart. No
+// counter holds anything secret.
 #pragma once
 
 #include <array>
@@ -46,6 +46,9 @@ class metrics {
     std::uint64_t peer_authenticated = 0;   // completed with a verified peer certificate
     std::array<std::uint64_t, counted_groups.size() + 2> by_group{};  // + psk_ke (none), + other
     std::array<std::uint64_t, counted_suites.size()> by_suite{};
+    // Connections whose transport ended without close_notify (protocol_errc::truncated): not
+    // counted as failures, since browsers' unused preconnects and HTTP clients end so routinely.
+    std::uint64_t truncated = 0;
     std::uint64_t failures = 0;  // connections that ended with a fatal error (any side)
     std::array<std::uint64_t, categories.size()> failures_by_category{};
     std::array<std::uint64_t, 256> alerts_sent{};      // error alerts we sent, by description
@@ -76,7 +79,7 @@ class metrics {
 
   // Disjoint, so that each exported series is monotonic even in a snapshot that races a handshake.
   counter full_{0}, resumed_dhe_{0}, resumed_psk_ke_{0}, hello_retries_{0}, early_accepted_{0},
-      early_rejected_{0}, peer_authenticated_{0}, failures_{0}, key_updates_sent_{0},
+      early_rejected_{0}, peer_authenticated_{0}, truncated_{0}, failures_{0}, key_updates_sent_{0},
       key_updates_received_{0};
   std::array<counter, counted_groups.size() + 2> by_group_{};
   std::array<counter, counted_suites.size()> by_suite_{};

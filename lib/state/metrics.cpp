@@ -57,6 +57,10 @@ void metrics::on_handshake(const completed& c) noexcept {
 }
 
 void metrics::on_failure(std::error_code ec, bool alert_sent, alert_description sent) noexcept {
+  if (ec == make_error_code(protocol_errc::truncated)) {
+    add(truncated_);
+    return;
+  }
   add(failures_);
   add(by_category_[category_index(ec)]);
   if (alert_sent) add(alerts_sent_[static_cast<std::uint8_t>(sent)]);
@@ -79,6 +83,7 @@ metrics::snapshot metrics::read() const noexcept {
   s.early_data_rejected = get(early_rejected_);
   s.peer_authenticated = get(peer_authenticated_);
   s.failures = get(failures_);
+  s.truncated = get(truncated_);
   s.key_updates_sent = get(key_updates_sent_);
   s.key_updates_received = get(key_updates_received_);
   for (std::size_t i = 0; i < s.by_group.size(); ++i) s.by_group[i] = get(by_group_[i]);
@@ -116,6 +121,8 @@ std::string metrics::to_prometheus(std::string_view prefix) const {
   for (std::size_t i = 0; i < s.by_suite.size(); ++i)
     counter_line(out, p, "handshakes_by_suite_total", "suite=\"" + std::string(suite_names[i]) + "\"",
                  s.by_suite[i]);
+  type_line(out, p, "truncated_total", "Connections whose transport ended without close_notify.");
+  counter_line(out, p, "truncated_total", {}, s.truncated);
   type_line(out, p, "failures_total", "Connections ended by a fatal error, by error category.");
   for (std::size_t i = 0; i < s.failures_by_category.size(); ++i)
     counter_line(out, p, "failures_total", "category=\"" + std::string(categories[i]) + "\"",

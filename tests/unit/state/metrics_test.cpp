@@ -144,6 +144,21 @@ TEST(Metrics, AbortAndKeyUpdatesAreCounted) {
   EXPECT_EQ(c.alerts_received[static_cast<std::uint8_t>(alert_description::access_denied)], 1u);
 }
 
+// A transport EOF without close_notify is counted as `truncated`, not as a failure.
+TEST(Metrics, TruncationIsCountedApart) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.handshake());
+  input_window eof{mut_bytes{}};
+  eof.transport_eof = true;
+  auto ev = p.server.conn->poll(eof, p.server.out);
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error(), make_error_code(protocol_errc::truncated));
+  const auto r = s.server_m->read();
+  EXPECT_EQ(r.truncated, 1u);
+  EXPECT_EQ(r.failures, 0u);
+}
+
 TEST(Metrics, PrometheusText) {
   setup s;
   ASSERT_TRUE(s.connect());
