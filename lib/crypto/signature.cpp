@@ -105,16 +105,15 @@ result<detail::md_ctx_ptr> make_ctx(EVP_PKEY* k, const scheme_info& si, bool sig
   return ctx;
 }
 
-// Signing contexts prepared once per (key, scheme) and copied per signature: EVP_DigestSignInit
-// costs a key-manager and a signature fetch, a new EVP_PKEY_CTX and ~50 lock round trips on every
-// call, EVP_MD_CTX_copy_ex only duplicates the provider contexts. An entry holds a reference to its
-// key, so the owner (private_key) calls forget_signing_key() before freeing it: the key is never
-// kept alive here. The mutex also keeps one context from being copied on two threads at once.
-class prepared_signers {
+// Digest-sign / digest-verify contexts prepared once per (key, scheme) and handed out as copies:
+// EVP_DigestSign/VerifyInit cost a key-manager and a signature fetch, a new EVP_PKEY_CTX and ~50
+// lock round trips on every call, EVP_MD_CTX_copy_ex only duplicates the provider contexts. Each
+// entry's context holds a reference to its key. Not thread-safe by itself.
+template <std::size_t max_entries>
+class prepared_contexts {
  public:
   // A copy of the prepared context for (k, s); empty when there is none (yet).
-  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) noexcept {
-    std::lock_guard lock(m_);
+  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) const noexcept {
     for (const entry& e : entries_)
       if (e.key == k && e.scheme == s) {
         detail::md_ctx_ptr out(EVP_MD_CTX_new());
@@ -124,33 +123,52 @@ class prepared_signers {
       }
     return nullptr;
   }
-  // Keeps a copy of `fresh` (initialised, nothing signed yet) for (k, s).
+  // Keeps a copy of `fresh` (initialised, nothing processed yet) for (k, s); the oldest goes first.
   void keep(EVP_PKEY* k, signature_scheme s, const EVP_MD_CTX* fresh) noexcept {
+    for (const entry& e : entries_)
+      if (e.key == k && e.scheme == s) return;
     detail::md_ctx_ptr c(EVP_MD_CTX_new());
     if (!c || EVP_MD_CTX_copy_ex(c.get(), fresh) != 1) {
       ERR_clear_error();
       return;
     }
-    std::lock_guard lock(m_);
-    for (const entry& e : entries_)
-      if (e.key == k && e.scheme == s) return;
     if (entries_.size() >= max_entries) entries_.erase(entries_.begin());
     entries_.push_back(entry{k, s, std::move(c)});
   }
   void forget(EVP_PKEY* k) noexcept {
-    std::lock_guard lock(m_);
     std::erase_if(entries_, [k](const entry& e) { return e.key == k; });
   }
 
  private:
-  static constexpr std::size_t max_entries = 16;
   struct entry {
     EVP_PKEY* key;
     signature_scheme scheme;
     detail::md_ctx_ptr ctx;
   };
-  std::mutex m_;
   std::vector<entry> entries_;
+};
+
+// Signing: one set for the process, behind a mutex (which also keeps one context from being copied
+// on two threads at once). Private keys are secret, so an entry must not outlive its key: the owner
+// (private_key) calls forget_signing_key() before freeing it.
+class prepared_signers {
+ public:
+  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) noexcept {
+    std::lock_guard lock(m_);
+    return contexts_.copy(k, s);
+  }
+  void keep(EVP_PKEY* k, signature_scheme s, const EVP_MD_CTX* fresh) noexcept {
+    std::lock_guard lock(m_);
+    contexts_.keep(k, s, fresh);
+  }
+  void forget(EVP_PKEY* k) noexcept {
+    std::lock_guard lock(m_);
+    contexts_.forget(k);
+  }
+
+ private:
+  std::mutex m_;
+  prepared_contexts<16> contexts_;
 };
 
 // Never destroyed: a private_key with static storage may be freed after any other static.
@@ -159,45 +177,10 @@ prepared_signers& signers() noexcept {
   return *p;
 }
 
-// The same for verification, per thread and without owner bookkeeping: a public key is no secret,
-// so an entry may keep its key alive (a few at most per thread). A client sees the same server key
-// (from the parsed-certificate cache) in every handshake.
-class prepared_verifiers {
- public:
-  prepared_verifiers() = default;
-  prepared_verifiers(const prepared_verifiers&) = delete;
-  prepared_verifiers& operator=(const prepared_verifiers&) = delete;
-  ~prepared_verifiers() = default;
-
-  detail::md_ctx_ptr copy(EVP_PKEY* k, signature_scheme s) noexcept {
-    for (const entry& e : entries_)
-      if (e.key == k && e.scheme == s) {
-        detail::md_ctx_ptr out(EVP_MD_CTX_new());
-        if (out && EVP_MD_CTX_copy_ex(out.get(), e.ctx.get()) == 1) return out;
-        ERR_clear_error();
-        return nullptr;
-      }
-    return nullptr;
-  }
-  void keep(EVP_PKEY* k, signature_scheme s, const EVP_MD_CTX* fresh) noexcept {
-    detail::md_ctx_ptr c(EVP_MD_CTX_new());
-    if (!c || EVP_MD_CTX_copy_ex(c.get(), fresh) != 1) {
-      ERR_clear_error();
-      return;
-    }
-    if (entries_.size() >= max_entries) entries_.erase(entries_.begin());
-    entries_.push_back(entry{k, s, std::move(c)});  // the copy's EVP_PKEY_CTX holds a reference to k
-  }
-
- private:
-  static constexpr std::size_t max_entries = 4;
-  struct entry {
-    EVP_PKEY* key;
-    signature_scheme scheme;
-    detail::md_ctx_ptr ctx;
-  };
-  std::vector<entry> entries_;
-};
+// Verification: per thread, without owner bookkeeping: a public key is no secret, so an entry may
+// keep its key alive (4 at most per thread). A client sees the same server key (from the
+// parsed-certificate cache) in every handshake.
+using prepared_verifiers = prepared_contexts<4>;
 
 prepared_verifiers& verifiers() noexcept {
   thread_local prepared_verifiers v;
