@@ -93,7 +93,8 @@ void record_layer::set_peer_record_size_limit(std::uint16_t limit) noexcept {
 }
 
 void record_layer::set_max_send_fragment(std::size_t n) noexcept {
-  impl_->send_max = std::clamp<std::size_t>(n == 0 ? max_plaintext : n, 1, max_plaintext);
+  // 512 is OpenSSL's and BoringSSL's floor for max_send_fragment.
+  impl_->send_max = n == 0 ? max_plaintext : std::clamp<std::size_t>(n, 512, max_plaintext);
   impl_->max_fragment = std::min(impl_->peer_max, impl_->send_max);
 }
 

@@ -50,7 +50,7 @@ class record_layer {
   std::size_t max_fragment() const noexcept;
   void set_peer_record_size_limit(std::uint16_t limit) noexcept;
   // Our own cap on the plaintext per record we send, handshake and plaintext records included
-  // (0: 2^14).
+  // (0: 2^14; other values clamped to 512..2^14).
   void set_max_send_fragment(std::size_t n) noexcept;
   // The write key has been used close to its AEAD limit: send a KeyUpdate (RFC 8446 §5.5).
   bool write_key_exhausted_soon() const noexcept;

@@ -13,21 +13,13 @@ namespace tls13 {
 using handshake::incoming;
 using handshake::state;
 
-namespace {
-// common_config::max_send_fragment, clamped to 512..2^14 (0: 2^14).
-std::size_t send_fragment(std::size_t configured) noexcept {
-  return configured == 0 ? std::size_t{1} << 14
-                         : std::clamp<std::size_t>(configured, 512, std::size_t{1} << 14);
-}
-}  // namespace
-
 connection_core::connection_core(std::shared_ptr<const client_config> c, std::string server_name)
     : client_cfg_(std::move(c)), role_(role::client), state_(state::client_start) {
   provider_owner_ = client_cfg_->provider ? client_cfg_->provider : default_crypto_provider();
   provider_ = provider_owner_.get();
   info_.server_name = std::move(server_name);
   records_.set_max_handshake_message(client_cfg_->limit.max_handshake_message);
-  records_.set_max_send_fragment(send_fragment(client_cfg_->max_send_fragment));
+  records_.set_max_send_fragment(client_cfg_->max_send_fragment);
   records_.allow_plaintext_alerts(true);
 }
 
@@ -36,7 +28,7 @@ connection_core::connection_core(std::shared_ptr<const server_config> s)
   provider_owner_ = server_cfg_->provider ? server_cfg_->provider : default_crypto_provider();
   provider_ = provider_owner_.get();
   records_.set_max_handshake_message(server_cfg_->limit.max_handshake_message);
-  records_.set_max_send_fragment(send_fragment(server_cfg_->max_send_fragment));
+  records_.set_max_send_fragment(server_cfg_->max_send_fragment);
   records_.allow_plaintext_alerts(true);
 }
 

@@ -121,8 +121,8 @@ class connection_core {
   result<void> server_send_tickets();
   result<void> client_start_early_data();  // after the ClientHello offering early_data went out
   bool server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
-                                 std::uint32_t obfuscated_age, const session::ticket_contents& t,
-                                 std::string_view alpn);
+                                 std::chrono::milliseconds skew, std::chrono::system_clock::time_point now,
+                                 const session::ticket_contents& t, std::string_view alpn);
   result<handshake::state> server_on_end_of_early_data(bytes body);
 
   // ---- shared by both flows (peer_auth.cpp)

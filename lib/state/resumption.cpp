@@ -66,6 +66,14 @@ result<crypto::digest> binder_transcript(const crypto::transcript_hash* before, 
   return t.current();
 }
 
+// The client's view of the ticket's age minus ours (§8.3), from its obfuscated_ticket_age.
+std::chrono::milliseconds ticket_age_skew(std::uint32_t obfuscated_age, const session::ticket_contents& t,
+                                          std::chrono::system_clock::time_point now) noexcept {
+  const std::int64_t theirs = static_cast<std::uint32_t>(obfuscated_age - t.age_add);
+  return std::chrono::milliseconds(theirs) -
+         std::chrono::duration_cast<std::chrono::milliseconds>(now - t.issued);
+}
+
 result<keyschedule::binder_key> resumption_binder_key(crypto::hash_alg h, const secret& psk) {
   TLS13_TRY_ASSIGN(const auto early, keyschedule::early_secret::from_psk(h, psk.view()));
   return early.binder(keyschedule::psk_kind::resumption);
@@ -261,9 +269,9 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     TLS13_TRY_ASSIGN(const auto th, binder_transcript(&*transcript_, hash_, truncated));
     TLS13_TRY_ASSIGN(const auto key, resumption_binder_key(hash_, t->psk));
     TLS13_TRY(keyschedule::verify_psk_binder(key, th, offered.binders[i]));
+    const auto skew = ticket_age_skew(offered.identities[i].obfuscated_ticket_age, *t, now);
     // 0-RTT only with the first identity (§4.2.10).
-    if (i == 0 && server_early_data_allowed(ch, offered.binders[0],
-                                            offered.identities[0].obfuscated_ticket_age, *t, alpn)) {
+    if (i == 0 && server_early_data_allowed(ch, offered.binders[0], skew, now, *t, alpn)) {
       info_.early_data_accepted = true;
       early_budget_ = cfg.max_early_data;
     }
@@ -271,10 +279,7 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
     psk_.emplace(std::move(t->psk));
     psk_accepted_ = true;
     psk_ke_ = use_ke;
-    const std::int64_t their_age =
-        static_cast<std::uint32_t>(offered.identities[i].obfuscated_ticket_age - t->age_add);
-    info_.ticket_age_skew = std::chrono::milliseconds(their_age) -
-                            std::chrono::duration_cast<std::chrono::milliseconds>(now - t->issued);
+    info_.ticket_age_skew = skew;
     selected_psk_ = static_cast<std::uint16_t>(i);
     info_.resumed = true;
     info_.peer_authenticated = t->peer_authenticated;
@@ -285,7 +290,8 @@ result<void> connection_core::server_try_psk(const handshake::client_hello& ch, 
 }
 
 bool connection_core::server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
-                                                std::uint32_t obfuscated_age,
+                                                std::chrono::milliseconds skew,
+                                                std::chrono::system_clock::time_point now,
                                                 const session::ticket_contents& t, std::string_view alpn) {
   const auto& cfg = *server_cfg_;
   if (!ch.extensions.has(extension_type::early_data) || cfg.max_early_data == 0 || t.max_early_data == 0)
@@ -295,11 +301,8 @@ bool connection_core::server_early_data_allowed(const handshake::client_hello& c
   // issued it, so its age is at most ours (plus clock-rate slack) and at least ours minus the
   // tolerance. One-sided, so one ClientHello passes for tolerance + slack at most: the anti-replay
   // store must remember it that long (the default Bloom window is twice the default tolerance).
-  const auto now = provider_->now();
-  const auto ours = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.issued).count();
-  const std::int64_t theirs = static_cast<std::uint32_t>(obfuscated_age - t.age_add);
-  constexpr std::int64_t slack_ms = 1000;
-  if (theirs > ours + slack_ms || theirs < ours - cfg.early_data_age_tolerance.count()) return false;
+  constexpr std::chrono::milliseconds slack{1000};
+  if (skew > slack || skew < -cfg.early_data_age_tolerance) return false;
   // A stateful ticket was taken from the store: a replay of this ClientHello cannot find it again.
   if (cfg.session_store) return true;
   // Last, so that only ClientHellos we would otherwise accept are recorded.

@@ -251,9 +251,10 @@ result<state> connection_core::server_retry_or_fail(const handshake::client_hell
   // The client's first flight ends with ClientHello1: more handshake bytes now are not ours to keep.
   if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
   TLS13_TRY(server_send_hello_retry(ch, ch1, group, suite));
-  if (ch.extensions.has(extension_type::early_data)) early_offered_any_ = true;  // and refused
-  if (ch.extensions.has(extension_type::early_data))
+  if (ch.extensions.has(extension_type::early_data)) {  // refused by the retry: skipped (§4.2.10)
+    early_offered_any_ = true;
     records_.skip_undecryptable(early_skip_budget(*server_cfg_));
+  }
   return state::server_wait_ch_retry;
 }
 

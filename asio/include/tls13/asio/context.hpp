@@ -262,12 +262,10 @@ class context {
   std::shared_ptr<const certificate_verifier> make_verifier(std::optional<int> depth,
                                                             const x509_verify_callback* callback) const {
     std::lock_guard lock(mu_);
-    verifier_options o;
-    o.max_depth = depth.value_or(st_.verify_depth);
-    o.verify_callback = callback != nullptr ? *callback : st_.verify_callback;
-    if (st_.roots) return make_default_verifier(st_.roots, std::move(o));
-    auto empty = trust_store::create();
-    return empty ? make_default_verifier(std::move(*empty), std::move(o)) : nullptr;
+    verifier_options o = options(st_);
+    if (depth) o.max_depth = *depth;
+    if (callback != nullptr) o.verify_callback = *callback;
+    return verifier_over(st_.roots, std::move(o));
   }
 
   // Snapshots for new handshakes (rebuilt after a change).
@@ -328,6 +326,14 @@ class context {
     ec = {};
   }
 
+  // The default verifier over `roots`; none loaded: an empty store, so nothing is trusted (as OpenSSL).
+  static std::shared_ptr<const certificate_verifier> verifier_over(const std::shared_ptr<trust_store>& roots,
+                                                                   verifier_options o) {
+    if (roots) return make_default_verifier(roots, std::move(o));
+    auto empty = trust_store::create();
+    return empty ? make_default_verifier(std::move(*empty), std::move(o)) : nullptr;
+  }
+
   static verifier_options options(const state& s) {
     verifier_options o;
     o.max_depth = s.verify_depth;
@@ -349,11 +355,8 @@ class context {
     fill_common(s, *c);
     // asio's verify_none is its default; with verify_none a client does not check the server.
     c->verify_peer = (s.verify_mode & boost::asio::ssl::verify_peer) != 0;
-    if (c->verify_peer && !c->verifier) {
-      // verify_peer with no trust anchors loaded: like OpenSSL, nothing can be trusted.
-      auto empty = trust_store::create();
-      if (empty) c->verifier = make_default_verifier(std::move(*empty), options(s));
-    }
+    // verify_peer with no trust anchors loaded: like OpenSSL, nothing can be trusted.
+    if (c->verify_peer && !c->verifier) c->verifier = verifier_over(nullptr, options(s));
     if (!s.chain.empty() && s.key) {
       auto ck = std::make_shared<certified_key>();
       ck->chain = s.chain;
