@@ -3,7 +3,8 @@
 // Driving it:
 //   loop:
 //     ev = conn.poll(in, out)           // consumes records from `in`, appends records to `out`
-//     need_input     -> read more bytes from the transport, append them to `in`
+//     need_input     -> read more bytes from the transport, append them to `in` (send what `out`
+//                       holds first: a record may wait there for the next flight's company)
 //     flush          -> send what `out` holds
 //     handshake_done -> the connection is established (info() tells what was negotiated)
 //     app_data       -> payload is a view into `in`; call consume_app_data(n) when done with n bytes

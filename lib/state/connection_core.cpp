@@ -447,7 +447,9 @@ result<void> connection_core::send_change_cipher_spec() {
   TLS13_TRY(flush_handshake());
   // Always in plaintext, even when write keys are already installed (D.4).
   TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
-  pending_flush_ = true;
+  // No flush of its own: the CCS rides with the next flight (our second flight, the alert it
+  // precedes, or ClientHello2), one write instead of two. A driver that writes whatever is
+  // queued before it waits for input (need_input) sends it then at the latest.
   return {};
 }
 
