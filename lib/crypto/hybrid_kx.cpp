@@ -150,6 +150,11 @@ result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m
 
 bool hybrid_supported(named_group g) noexcept { return find_hybrid(g) != nullptr; }
 
+named_group hybrid_ecdh_group(named_group g) noexcept {
+  const hybrid_traits* t = find_hybrid(g);
+  return t == nullptr ? g : t->ecdh;
+}
+
 hybrid_share_sizes hybrid_sizes(named_group g) noexcept {
   const hybrid_traits* t = find_hybrid(g);
   if (t == nullptr) return {};

@@ -13,6 +13,8 @@
 namespace tls13::crypto {
 
 bool hybrid_supported(named_group g) noexcept;
+// The ECDH half of a hybrid group (x25519, secp256r1, secp384r1); `g` itself when it is not hybrid.
+named_group hybrid_ecdh_group(named_group g) noexcept;
 
 struct hybrid_share_sizes {
   std::size_t client, server, secret;

@@ -6,8 +6,11 @@
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
+#include <pthread.h>
 
 #include <array>
+#include <atomic>
+#include <mutex>
 #include <vector>
 
 #include "crypto/ossl_ptr.hpp"
@@ -76,6 +79,14 @@ pkey_ctx_ptr group_ctx(const group_traits& t) noexcept {
 // while one initialised context serves any number of EVP_PKEY_keygen / EVP_PKEY_fromdata calls.
 enum class ctx_op : std::uint8_t { keygen, import };
 
+// A key pair made ahead of time (prepare_key_exchange, called by a driver while it waits for the
+// peer) and handed out once by the next generate_key_exchange for its group on the same thread.
+// `generation` is the fork generation it was made in: a child process never uses its parent's.
+struct spare_key {
+  std::unique_ptr<key_exchange> kx;
+  unsigned generation = 0;
+};
+
 class thread_ctxs {
  public:
   thread_ctxs() = default;
@@ -85,12 +96,28 @@ class thread_ctxs {
     for (EVP_PKEY_CTX* c : ctx_) EVP_PKEY_CTX_free(c);
   }
   EVP_PKEY_CTX*& at(const group_traits& t, ctx_op op) noexcept {
-    return ctx_[static_cast<std::size_t>(&t - k_groups.data()) * 2 + static_cast<std::size_t>(op)];
+    return ctx_[index(t) * 2 + static_cast<std::size_t>(op)];
   }
+  spare_key& spare(const group_traits& t) noexcept { return spares_[index(t)]; }
 
  private:
+  static std::size_t index(const group_traits& t) noexcept {
+    return static_cast<std::size_t>(&t - k_groups.data());
+  }
   std::array<EVP_PKEY_CTX*, k_groups.size() * 2> ctx_{};
+  std::array<spare_key, k_groups.size()> spares_{};
 };
+
+// Bumped in the child of every fork(): spares made before it are never handed out there, so parent
+// and child cannot both use one "ephemeral" key.
+std::atomic<unsigned> g_fork_generation{0};
+
+void watch_forks() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
+  });
+}
 
 thread_ctxs& this_thread_ctxs() noexcept {
   thread_local thread_ctxs c;
@@ -247,18 +274,51 @@ std::size_t kx_share_size(named_group g) noexcept {
   return t == nullptr ? 0 : t->share_size;
 }
 
-result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
-  const group_traits* t = find_group(g);
-  if (t == nullptr) return internal_errc::invalid_argument;
-  EVP_PKEY_CTX* ctx = cached_ctx(*t, ctx_op::keygen);
+namespace {
+
+result<std::unique_ptr<key_exchange>> new_key_exchange(const group_traits& t) {
+  EVP_PKEY_CTX* ctx = cached_ctx(t, ctx_op::keygen);
   if (ctx == nullptr) return fail(internal_errc::crypto_failure);
   EVP_PKEY* k = nullptr;
   if (EVP_PKEY_keygen(ctx, &k) != 1) {
     EVP_PKEY_free(k);
-    drop_cached_ctx(*t, ctx_op::keygen);
+    drop_cached_ctx(t, ctx_op::keygen);
     return fail(internal_errc::crypto_failure);
   }
-  return wrap(*t, pkey_ptr(k));
+  return wrap(t, pkey_ptr(k));
+}
+
+}  // namespace
+
+result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  spare_key& s = this_thread_ctxs().spare(*t);
+  if (s.kx) {
+    std::unique_ptr<key_exchange> kx = std::move(s.kx);  // out of the slot either way: used once
+    if (s.generation == g_fork_generation.load(std::memory_order_relaxed)) return kx;
+  }
+  return new_key_exchange(*t);
+}
+
+bool key_exchange_prepared(named_group g) noexcept {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return false;
+  const spare_key& s = this_thread_ctxs().spare(*t);
+  return s.kx && s.generation == g_fork_generation.load(std::memory_order_relaxed);
+}
+
+void prepare_key_exchange(named_group g) noexcept {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return;
+  watch_forks();
+  spare_key& s = this_thread_ctxs().spare(*t);
+  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (s.kx && s.generation == generation) return;
+  auto kx = new_key_exchange(*t);
+  if (!kx) return;  // a hint only: generate_key_exchange will try again and report the failure
+  s.kx = std::move(*kx);
+  s.generation = generation;
 }
 
 result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key) {

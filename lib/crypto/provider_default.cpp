@@ -21,9 +21,9 @@ constexpr std::array<cipher_suite, 3> k_suites{
 };
 
 // Hybrids first: a server picks one whenever the client sent a share for it.
-constexpr std::array<named_group, 6> k_groups{named_group::x25519_mlkem768, named_group::secp256r1_mlkem768,
-                                              named_group::secp384r1_mlkem1024, named_group::x25519,
-                                              named_group::secp256r1, named_group::secp384r1};
+constexpr std::array<named_group, 6> k_groups{
+    named_group::x25519_mlkem768, named_group::secp256r1_mlkem768, named_group::secp384r1_mlkem1024,
+    named_group::x25519,          named_group::secp256r1,          named_group::secp384r1};
 
 }  // namespace
 
@@ -49,6 +49,12 @@ bool default_provider::supports(named_group g) const noexcept {
 result<std::unique_ptr<key_exchange>> default_provider::start_key_exchange(named_group g) {
   if (crypto::hybrid_supported(g)) return crypto::generate_hybrid_key_exchange(g);
   return crypto::generate_key_exchange(g);
+}
+
+void default_provider::prepare_key_exchange(named_group g) noexcept {
+  // Hybrid groups: the ECDH half is what a key pair made ahead saves (the ML-KEM work depends on
+  // the peer's key on the server, and is the smaller part on the client).
+  crypto::prepare_key_exchange(crypto::hybrid_ecdh_group(g));
 }
 
 result<server_share> default_provider::respond_key_exchange(named_group g, bytes client_share) {

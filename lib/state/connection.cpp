@@ -96,6 +96,7 @@ result<void> connection::key_update(output_sink& out, bool request_peer_update) 
 }
 bool connection::is_handshaking() const noexcept { return core_->is_handshaking(); }
 bool connection::wants_write() const noexcept { return core_->wants_write(); }
+void connection::prepare_next_handshake() noexcept { core_->prepare_next_handshake(); }
 const session_info& connection::info() const noexcept { return core_->info(); }
 result<void> connection::export_keying_material(mut_bytes out, std::string_view label, bytes context) const {
   return core_->export_keying_material(out, label, context);

@@ -461,6 +461,20 @@ result<void> connection_core::send_alert(alert_description d) {
   return seal(content_type::alert, alert);
 }
 
+void connection_core::prepare_next_handshake() noexcept {
+  if (prepared_next_ || provider_ == nullptr) return;
+  // Client: the groups of the shares we sent (the ServerHello may not have picked one yet).
+  // Server: the group we answered with; nothing before that, nor under psk_ke.
+  if (info_.group) {
+    provider_->prepare_key_exchange(*info_.group);
+  } else if (role_ == role::client && state_ != handshake::state::client_start && !our_shares_.empty()) {
+    for (const auto& kx : our_shares_) provider_->prepare_key_exchange(kx->group());
+  } else {
+    return;
+  }
+  prepared_next_ = true;
+}
+
 void connection_core::count_handshake() const noexcept {
   if (!config().metrics) return;
   config().metrics->on_handshake({info_.resumed, psk_ke_, info_.hello_retry, early_offered_any_,

@@ -47,6 +47,7 @@ class connection_core {
   result<void> key_update(output_sink& out, bool request_peer_update);
   bool is_handshaking() const noexcept { return state_ != handshake::state::connected; }
   bool wants_write() const noexcept { return pending_flush_; }
+  void prepare_next_handshake() noexcept;
   const session_info& info() const noexcept { return info_; }
   result<void> export_keying_material(mut_bytes out, std::string_view label, bytes context) const;
 
@@ -212,6 +213,7 @@ class connection_core {
   std::size_t app_start_ = 0, app_len_ = 0, app_offset_ = 0, app_wire_size_ = 0;
   bool app_early_ = false;  // the record being delivered is 0-RTT data
   bool handshake_done_reported_ = false;
+  bool prepared_next_ = false;  // prepare_next_handshake() did its work
   bool peer_closed_ = false;
   bool we_closed_ = false;
   std::error_code error_;

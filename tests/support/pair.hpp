@@ -63,7 +63,10 @@ struct endpoint {
         error = ev.error();
         return false;
       }
-      if (std::holds_alternative<events::need_input>(*ev)) return true;
+      if (std::holds_alternative<events::need_input>(*ev)) {
+        conn->prepare_next_handshake();  // as the Asio driver does before it waits
+        return true;
+      }
       if (auto* rc = std::get_if<events::replay_check>(&*ev)) {
         ++replay_checks;
         if (!on_replay_check) return true;  // the decision is pending

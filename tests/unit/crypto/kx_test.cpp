@@ -3,6 +3,11 @@
 #include "crypto/kx.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 
 #include "rfc8448.hpp"
 #include "test_support.hpp"
@@ -140,6 +145,60 @@ TEST(KeyExchange, CompleteIsSingleUse) {
   ASSERT_TRUE(c);
   EXPECT_EQ((*c)->complete(view(byte_vec(3))).error(), protocol_errc::illegal_parameter);
   EXPECT_EQ((*c)->complete((*c)->public_key()).error(), internal_errc::invalid_state);
+}
+
+// prepare_key_exchange: a spare per group and thread, handed out once, as good as a fresh key.
+TEST(KeyExchange, PreparedKeyIsHandedOutOnce) {
+  for (auto g : k_groups) {
+    EXPECT_FALSE(key_exchange_prepared(g));
+    prepare_key_exchange(g);
+    ASSERT_TRUE(key_exchange_prepared(g));
+    prepare_key_exchange(g);  // one spare at most: the second call keeps the first
+    auto a = generate_key_exchange(g);
+    EXPECT_FALSE(key_exchange_prepared(g));
+    auto b = generate_key_exchange(g);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ((*a)->group(), g);
+    ASSERT_EQ((*a)->public_key().size(), kx_share_size(g));
+    EXPECT_NE(hex((*a)->public_key()), hex((*b)->public_key()));
+    auto sa = (*a)->complete((*b)->public_key());
+    auto sb = (*b)->complete((*a)->public_key());
+    ASSERT_TRUE(sa && sb);
+    EXPECT_EQ(hex(sa->view()), hex(sb->view()));
+  }
+  prepare_key_exchange(static_cast<named_group>(0x1234));  // unsupported: nothing happens
+  EXPECT_FALSE(key_exchange_prepared(static_cast<named_group>(0x1234)));
+}
+
+// A spare made before fork() must not serve both processes: that would be one "ephemeral" key
+// in two handshakes. The child makes its own.
+TEST(KeyExchange, ForkedChildDoesNotUseTheParentsSpare) {
+  prepare_key_exchange(named_group::x25519);
+  ASSERT_TRUE(key_exchange_prepared(named_group::x25519));
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::array<std::byte, 33> msg{};
+    msg[0] = std::byte{key_exchange_prepared(named_group::x25519) ? 1 : 0};
+    auto kx = generate_key_exchange(named_group::x25519);
+    if (kx) std::copy_n((*kx)->public_key().begin(), 32, msg.begin() + 1);
+    const bool ok = kx && write(fds[1], msg.data(), msg.size()) == static_cast<ssize_t>(msg.size());
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  auto parent = generate_key_exchange(named_group::x25519);  // the spare
+  std::array<std::byte, 33> msg{};
+  const ssize_t got = read(fds[0], msg.data(), msg.size());
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, 33);
+  ASSERT_TRUE(parent);
+  EXPECT_EQ(msg[0], std::byte{0}) << "the child saw the parent's spare as usable";
+  EXPECT_NE(hex(bytes(msg.data() + 1, 32)), hex((*parent)->public_key()));
 }
 
 void expect_rejected(named_group g, const byte_vec& share, const char* what) {

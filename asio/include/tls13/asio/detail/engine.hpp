@@ -177,6 +177,9 @@ step_result engine::handshake_step(const ConstBuffers* early) {
     if (std::holds_alternative<events::need_input>(*ev)) {
       if (output_pending()) return {want::output};
       if (conn_->in_early_data()) return {want::done};
+      // Our flight is out and the peer needs a while to answer: the next handshake's key pair is
+      // computed in that time instead of at its start (once per connection).
+      conn_->prepare_next_handshake();
       return {want::input};
     }
     if (std::holds_alternative<events::handshake_done>(*ev)) {

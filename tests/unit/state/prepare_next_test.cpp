@@ -1,0 +1,119 @@
+// connection::prepare_next_handshake: when the core asks the provider to make the next key pair
+// ahead (crypto_provider::prepare_key_exchange), for which group, and how often.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "pair.hpp"
+#include "tls13/crypto_provider.hpp"
+#include "tls13/session.hpp"
+
+namespace tls13 {
+namespace {
+
+using test::make_pair;
+
+// The default provider, with a record of the hints it got.
+class recording_provider : public default_provider {
+ public:
+  void prepare_key_exchange(named_group g) noexcept override {
+    {
+      std::lock_guard lock(m_);
+      hints_.push_back(g);
+    }
+    default_provider::prepare_key_exchange(g);
+  }
+  std::vector<named_group> hints() {
+    std::lock_guard lock(m_);
+    return hints_;
+  }
+  void clear() {
+    std::lock_guard lock(m_);
+    hints_.clear();
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<named_group> hints_;
+};
+
+struct setup {
+  std::shared_ptr<recording_provider> client_provider = std::make_shared<recording_provider>();
+  std::shared_ptr<recording_provider> server_provider = std::make_shared<recording_provider>();
+  std::shared_ptr<client_config> client = std::make_shared<client_config>();
+  std::shared_ptr<server_config> server = std::make_shared<server_config>();
+  setup() {
+    client->verifier = test::test_verifier();
+    client->provider = client_provider;
+    server->provider = server_provider;
+    server->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
+  }
+};
+
+// One poll: the client has written its ClientHello and waits. Its shares' groups are hinted, once.
+TEST(PrepareNext, ClientHintsTheGroupsOfItsSharesOnceItsHelloIsOut) {
+  setup s;
+  s.client->groups = {named_group::x25519_mlkem768, named_group::secp256r1};
+  s.client->key_shares = 2;
+  auto c = connection::client(s.client, "localhost");
+  ASSERT_TRUE(c);
+  c->prepare_next_handshake();  // nothing made yet: no hint
+  EXPECT_TRUE(s.client_provider->hints().empty());
+  std::vector<std::byte> none;
+  vector_sink out;
+  input_window in{mut_bytes(none.data(), none.size())};
+  ASSERT_TRUE(c->poll(in, out));  // flush: the ClientHello
+  c->prepare_next_handshake();
+  c->prepare_next_handshake();  // once per connection
+  EXPECT_EQ(s.client_provider->hints(),
+            (std::vector<named_group>{named_group::x25519_mlkem768, named_group::secp256r1}));
+}
+
+// The server hints nothing before the ClientHello, then the group it answered with.
+TEST(PrepareNext, ServerHintsTheGroupItChoseAfterItsFlight) {
+  setup s;
+  s.client->groups = {named_group::secp256r1};
+  auto p = make_pair(s.client, s.server);  // the pump hints on every need_input
+  ASSERT_TRUE(p.server.pump());            // no ClientHello yet
+  EXPECT_TRUE(s.server_provider->hints().empty());
+  ASSERT_TRUE(p.handshake());
+  EXPECT_EQ(s.server_provider->hints(), std::vector<named_group>{named_group::secp256r1});
+  EXPECT_EQ(s.client_provider->hints(), std::vector<named_group>{named_group::secp256r1});
+}
+
+// psk_ke: the server made no key pair, so it has nothing to hint.
+TEST(PrepareNext, NoHintWithoutAKeyExchange) {
+  setup s;
+  s.client->ticket_store = make_memory_ticket_store();
+  s.client->offer_psk_ke = true;
+  s.server->ticket_keys = ticket_key_ring::create();
+  s.server->psk_ke = psk_ke_use::prefer;
+  ASSERT_TRUE(make_pair(s.client, s.server).handshake());
+  s.server_provider->clear();
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.handshake());
+  ASSERT_TRUE(p.server.conn->info().resumed);
+  ASSERT_FALSE(p.server.conn->info().group.has_value());
+  EXPECT_TRUE(s.server_provider->hints().empty());
+}
+
+// Handshakes with hints use the spare keys: each still agrees on its keys, and no two handshakes
+// on this thread got the same key share (a spare is handed out once).
+TEST(PrepareNext, SparesServeLaterHandshakesOnce) {
+  setup s;
+  s.client->groups = {named_group::x25519};
+  for (int i = 0; i < 4; ++i) {
+    auto p = make_pair(s.client, s.server);
+    ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+    std::array<std::byte, 16> a{}, b{};
+    ASSERT_TRUE(p.client.conn->export_keying_material(a, "EXPORTER-test", {}));
+    ASSERT_TRUE(p.server.conn->export_keying_material(b, "EXPORTER-test", {}));
+    EXPECT_EQ(a, b);
+  }
+  EXPECT_EQ(s.client_provider->hints().size(), 4u);
+  EXPECT_EQ(s.server_provider->hints().size(), 4u);
+}
+
+}  // namespace
+}  // namespace tls13
