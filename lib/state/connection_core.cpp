@@ -75,6 +75,12 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
       return r.error();
     }
   }
+  if (tickets_due_early_) {  // our flight went out with the last flush
+    if (auto r = server_send_early_tickets(); !r) {
+      fail(r.error());
+      return r.error();
+    }
+  }
   for (;;) {
     if (auto f = flush_handshake(); !f) {
       fail(f.error());

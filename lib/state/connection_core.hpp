@@ -120,6 +120,7 @@ class connection_core {
   result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni,
                               std::string_view alpn, bool share_ready);
   result<void> server_send_tickets();
+  result<void> server_send_early_tickets();
   result<void> client_start_early_data();  // after the ClientHello offering early_data went out
   bool server_early_data_allowed(const handshake::client_hello& ch, bytes binder,
                                  std::chrono::milliseconds skew, std::chrono::system_clock::time_point now,
@@ -128,7 +129,7 @@ class connection_core {
 
   // ---- shared by both flows (peer_auth.cpp)
   result<handshake::certificate_msg> decode_peer_certificate(bytes body);
-  result<void> finish_key_schedule();
+  result<void> finish_key_schedule(bool derive_resumption = true);
   result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
   result<void> run_verifier(const std::vector<bytes>& chain, peer_role whose, bytes staple,
                             bool staple_requested);
@@ -198,6 +199,8 @@ class connection_core {
   std::vector<std::byte> peer_leaf_;  // DER of the peer's leaf, for CertificateVerify
 
   // server-only state
+  bool tickets_due_early_ = false;  // the next poll() makes the tickets (§4.6.1 Note)
+  bool tickets_sent_ = false;       // they went out before the client's Finished
   std::shared_ptr<const certified_key> chosen_key_;
   signature_scheme chosen_scheme_{};
 

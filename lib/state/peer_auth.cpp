@@ -33,12 +33,14 @@ result<handshake::certificate_msg> connection_core::decode_peer_certificate(byte
   return msg;
 }
 
-result<void> connection_core::finish_key_schedule() {
+result<void> connection_core::finish_key_schedule(bool derive_resumption) {
   // The transcript now ends with the client's Finished: the resumption secret, and the handshake
   // traffic secrets are no longer needed (§7.1: erase what has served).
-  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-  TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
-  resumption_.emplace(std::move(res));
+  if (derive_resumption) {
+    TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+    TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
+    resumption_.emplace(std::move(res));
+  }
   client_hs_.reset();
   server_hs_.reset();
   return {};

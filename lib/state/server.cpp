@@ -7,6 +7,7 @@
 #include "handshake/messages/extension_writer.hpp"
 #include "handshake/server/cookie.hpp"
 #include "handshake/server/negotiate.hpp"
+#include "keyschedule/finished.hpp"
 #include "keyschedule/transcript.hpp"
 #include "state/connection_core.hpp"
 #include "state/defaults.hpp"
@@ -368,7 +369,30 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   TLS13_TRY(send_finished(*server_hs_));
   TLS13_TRY(derive_application_keys());
   TLS13_TRY(install_write(*server_app_));
+  // RFC 8446 §4.6.1 (Note): without client authentication the client's Finished is already known,
+  // so the tickets need not wait a round trip for it. They are made at the next poll(), after the
+  // driver has written this flight: the sealing runs while the client checks the flight. Not with
+  // accepted 0-RTT (EndOfEarlyData and the early data come first).
+  const bool client_auth = !psk_accepted_ && cfg.client_authentication != client_auth::none;
+  tickets_due_early_ = cfg.tickets_before_client_finished && !client_auth && !info_.early_data_accepted;
   return {};
+}
+
+result<void> connection_core::server_send_early_tickets() {
+  tickets_due_early_ = false;
+  // The transcript ends with our Finished: the client's Finished is HMAC(its finished_key, this).
+  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
+  TLS13_TRY_ASSIGN(const auto verify_data, keyschedule::finished_verify_data(*client_hs_, th));
+  std::vector<std::byte> fin;
+  handshake::writer w(fin);
+  TLS13_TRY(handshake::encode_finished(w, verify_data.view()));
+  TLS13_TRY_ASSIGN(auto through_client_finished, transcript_->clone());
+  TLS13_TRY(through_client_finished.update(fin));
+  TLS13_TRY_ASSIGN(const auto th_cf, through_client_finished.current());
+  TLS13_TRY_ASSIGN(auto res, master_->resumption(th_cf));
+  resumption_.emplace(std::move(res));
+  tickets_sent_ = true;
+  return server_send_tickets();
 }
 
 result<state> connection_core::server_on_certificate(bytes body) {
@@ -389,9 +413,11 @@ result<state> connection_core::server_on_certificate_verify(bytes body) {
 
 result<state> connection_core::server_on_finished(bytes body) {
   TLS13_TRY(check_finished(body, *client_hs_));
-  TLS13_TRY(finish_key_schedule());
+  // The Finished we predicted for early tickets is the one just checked: same secret, same transcript.
+  TLS13_TRY(finish_key_schedule(!tickets_sent_));
   TLS13_TRY(install_read(*client_app_));
-  TLS13_TRY(server_send_tickets());
+  if (!tickets_sent_) TLS13_TRY(server_send_tickets());
+  tickets_due_early_ = false;
   return state::connected;
 }
 

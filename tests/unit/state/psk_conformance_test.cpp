@@ -902,7 +902,7 @@ TEST(EndOfEarlyData, SentIfAndOnlyIfTheServerAcceptedEarlyData) {
       ASSERT_EQ(eoed.size(), 1u);
       EXPECT_EQ(eoed[0], bv({5, 0, 0, 0}));
     }
-    const auto fin = open_handshake_record(recs.back().wire, (*s.clog)["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], 0);
+    const auto fin = open_handshake_record(recs.back().wire, (*s.slog)["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], 0);
     ASSERT_EQ(fin.size(), 1u);
     EXPECT_EQ(fin[0][0], std::byte{20});
     p.transfer();
@@ -1094,19 +1094,29 @@ TEST(NewSessionTicketRules, ExtensionsUnknownIgnoredMalformedRefused) {
 
 // The server's tickets: lifetime at most 604800 (validate() refuses more), a fresh ticket_age_add
 // per ticket, and ticket_nonce unique on the connection.
+// Both timings: after the client's Finished, or right behind our flight (§4.6.1, Note), where the
+// tickets are the flight's last record, the first under the application key.
 TEST(NewSessionTicketRules, ServerTicketsHaveBoundedLifetimeFreshAgeAddAndUniqueNonces) {
+  for (const bool early : {false, true}) {
   setup s(false);
   s.server->tickets_after_full_handshake = 4;
+  s.server->tickets_before_client_finished = early;
   s.server->ticket_lifetime = std::chrono::seconds(604800);
   auto p = make_pair(s.client, s.server);
   ASSERT_TRUE(p.client.pump());
   p.transfer();
   ASSERT_TRUE(p.server.pump());
+  const auto flight = records_of(p.server.out.data());
   p.transfer();
   ASSERT_TRUE(p.client.pump());
   p.transfer();
-  ASSERT_TRUE(p.server.pump());  // the client Finished: tickets go out
-  const auto recs = records_of(p.server.out.data());
+  ASSERT_TRUE(p.server.pump());  // the client Finished: the tickets go out now, or went before
+  auto recs = records_of(p.server.out.data());
+  if (early) {
+    ASSERT_TRUE(recs.empty());
+    ASSERT_GE(flight.size(), 3u);
+    recs = {flight.back()};
+  }
   ASSERT_EQ(recs.size(), 1u);
   const auto msgs = open_handshake_record(recs[0].wire, (*s.slog)["SERVER_TRAFFIC_SECRET_0"], 0);
   ASSERT_EQ(msgs.size(), 4u);
@@ -1122,9 +1132,40 @@ TEST(NewSessionTicketRules, ServerTicketsHaveBoundedLifetimeFreshAgeAddAndUnique
   }
   EXPECT_EQ(age_adds.size(), 4u);
   EXPECT_EQ(nonces.size(), 4u);
+  EXPECT_TRUE(p.run());
+  EXPECT_TRUE(p.client.done && p.server.done);
+  if (!early) continue;
   auto too_long = *s.server;
   too_long.ticket_lifetime = std::chrono::seconds(604801);
   EXPECT_FALSE(validate(too_long));
+  }
+}
+
+// Early tickets (§4.6.1, Note) do not relax the check of the client's Finished (§4.4.4): a wrong
+// verify_data, properly protected under the client's handshake key, is still decrypt_error, though
+// the client already holds tickets (their PSK hangs on the Finished it should have sent).
+TEST(NewSessionTicketRules, WrongClientFinishedFailsAfterEarlyTickets) {
+  setup s(false);
+  ASSERT_TRUE(s.server->tickets_before_client_finished);  // the default
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());
+  const auto flight = records_of(p.server.out.data());
+  ASSERT_GE(flight.size(), 3u);  // ServerHello, the protected flight, the tickets
+  EXPECT_EQ(open_handshake_record(flight.back().wire, (*s.slog)["SERVER_TRAFFIC_SECRET_0"], 0).size(), 2u);
+  p.server.out.clear();
+  byte_vec fin = {std::byte{20}, std::byte{0}, std::byte{0}, std::byte{32}};
+  fin.resize(4 + 32, std::byte{0x5a});
+  const auto rec = seal(content_type::handshake, fin, (*s.slog)["CLIENT_HANDSHAKE_TRAFFIC_SECRET"]);
+  p.server.inbox.insert(p.server.inbox.end(), rec.begin(), rec.end());
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::decrypt_error));
+  EXPECT_FALSE(p.server.done);
+  // The alert goes under our application key, the one in use since the flight.
+  const auto alert = records_of(p.server.out.data());
+  ASSERT_EQ(alert.size(), 1u);
+  EXPECT_EQ(alert[0].type, content_type::application_data);
 }
 
 // ================================================================== 0-RTT acceptance (§4.2.10, §8)

@@ -243,6 +243,55 @@ TEST(Resumption, PskKeOnlyOfferIsNotTaken) {
   EXPECT_FALSE(p.client.conn->info().resumed);
 }
 
+// ---- When the tickets go out (RFC 8446 §4.6.1, Note; server_config::tickets_before_client_finished)
+
+// Runs a handshake one flight at a time and reports how many tickets the client holds once it has
+// taken the server's first flight, before the server has seen the client's Finished; then finishes.
+std::size_t tickets_before_client_finished(setup& s, test::pair& p) {
+  EXPECT_TRUE(p.client.pump());  // ClientHello
+  p.transfer();
+  EXPECT_TRUE(p.server.pump());  // the server's flight (and, early, the tickets)
+  p.transfer();
+  EXPECT_TRUE(p.client.pump());  // the client checks it, sends Finished, takes what followed
+  EXPECT_TRUE(p.client.done);
+  const std::size_t n = drain(*s.store, "localhost");
+  EXPECT_TRUE(p.run()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.server.done);
+  return n;
+}
+
+TEST(TicketTiming, TicketsFollowTheFlightWithoutClientAuthentication) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  EXPECT_EQ(tickets_before_client_finished(s, p), 2u);
+  // The drained tickets are gone; new ones, made the same way, resume.
+  s.connect();
+  auto again = s.connect();
+  EXPECT_TRUE(again.client.conn->info().resumed);
+  EXPECT_TRUE(again.server.conn->info().resumed);
+  // And a resumption sends its ticket early too.
+  EXPECT_EQ(drain(*s.store, "localhost"), 2u);  // one left from the full handshake, one new
+}
+
+TEST(TicketTiming, TicketsWaitForTheClientsFinishedWhenItMayAuthenticate) {
+  setup s;
+  s.server->client_authentication = client_auth::optional;  // the transcript hangs on its answer
+  s.server->verifier = test::test_verifier();
+  auto p = make_pair(s.client, s.server);
+  EXPECT_EQ(tickets_before_client_finished(s, p), 0u);
+  EXPECT_EQ(drain(*s.store, "localhost"), 2u);  // they came after the client's Finished
+}
+
+TEST(TicketTiming, TicketsWaitForTheClientsFinishedWhenSwitchedOff) {
+  setup s;
+  s.server->tickets_before_client_finished = false;
+  auto p = make_pair(s.client, s.server);
+  EXPECT_EQ(tickets_before_client_finished(s, p), 0u);
+  EXPECT_EQ(drain(*s.store, "localhost"), 2u);
+  s.connect();
+  EXPECT_TRUE(s.connect().client.conn->info().resumed);
+}
+
 TEST(SessionTicket, SerializesAndParses) {
   session_ticket t;
   t.ticket = {std::byte{1}, std::byte{2}, std::byte{3}};

@@ -259,7 +259,10 @@ TEST(Rfc8448Engine, ClientReproducesSection3) {
   EXPECT_TRUE(client.closed);
 }
 
-TEST(Rfc8448Engine, ServerReproducesSection3) {
+// The server of RFC 8448 §3. The trace's server sends its ticket after the client's Finished;
+// with tickets_before_client_finished (RFC 8446 §4.6.1, Note) the same ticket record, byte for byte,
+// follows our flight instead: the server predicted the client's Finished and so the resumption secret.
+void reproduce_section3_server(bool tickets_early) {
   const trace_values t;
   auto signer = std::make_shared<trace_signer>(t.certificate(), t.signature());
   auto key = std::make_shared<certified_key>();
@@ -275,6 +278,7 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   // One ticket, 30 s, early data up to 1024 octets, its age_add from the provider, its sealed blob
   // from the ring (the trace's server is NSS: its ticket format is its own).
   cfg->tickets_after_full_handshake = 1;
+  cfg->tickets_before_client_finished = tickets_early;
   cfg->ticket_lifetime = std::chrono::seconds(30);
   cfg->max_early_data = 1024;
   // NewSessionTicket: type(1) len(3) lifetime(4) age_add(4) nonce(1+2) ticket(2+178) extensions(2+8).
@@ -298,6 +302,7 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   ASSERT_TRUE(server.pump()) << server.error.message();
   auto expected = t.server_hello_record;
   expected.insert(expected.end(), t.server_flight_record.begin(), t.server_flight_record.end());
+  if (tickets_early) expected.insert(expected.end(), t.ticket_record.begin(), t.ticket_record.end());
   EXPECT_EQ(hex(take_output(server)), hex(expected));
   EXPECT_EQ(signer->calls, 1);
   EXPECT_EQ(ee_ours, (std::vector<std::uint16_t>{ext_record_size_limit, ext_server_name}));
@@ -307,7 +312,7 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   feed(server, t.client_data_record);
   ASSERT_TRUE(server.pump()) << server.error.message();
   EXPECT_TRUE(server.done);
-  EXPECT_EQ(hex(take_output(server)), hex(t.ticket_record));
+  EXPECT_EQ(hex(take_output(server)), tickets_early ? std::string() : hex(t.ticket_record));
   EXPECT_EQ(server.received, text(t.payload));
   ASSERT_TRUE(server.conn->write(view(t.payload), server.out));
   EXPECT_EQ(hex(take_output(server)), hex(t.server_data_record));
@@ -317,6 +322,10 @@ TEST(Rfc8448Engine, ServerReproducesSection3) {
   server.conn->close(server.out);
   EXPECT_EQ(hex(take_output(server)), hex(t.server_alert_record));
 }
+
+TEST(Rfc8448Engine, ServerReproducesSection3) { reproduce_section3_server(false); }
+
+TEST(Rfc8448Engine, ServerSendsTheSection3TicketBeforeTheClientsFinished) { reproduce_section3_server(true); }
 
 // The injected signer is what keeps the CertificateVerify input honest: a content that differs in
 // one bit no longer verifies under the trace's signature.
