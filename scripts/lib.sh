@@ -16,6 +16,7 @@ TLS13_PACKAGES=(
   file binutils                                           # readelf / nm / file for the packaging checks
   curl                                                    # the demo fetches a page with curl too (an OpenSSL client)
   valgrind                                                # mlkem_ct: ML-KEM constant-time check under memcheck
+  redis-server                                            # a private server per test for tls13::redis (fleet backend)
 )
 
 log() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
