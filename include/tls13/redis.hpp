@@ -53,7 +53,7 @@ struct redis_reply_limits {
 };
 
 struct redis_options {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an IP address: a host name is resolved without a deadline
   std::uint16_t port = 6379;
   std::string unix_socket;  // non-empty: connect here instead of host:port
   std::string username;     // AUTH username password (Redis 6 ACL); empty: AUTH password
