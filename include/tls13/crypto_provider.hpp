@@ -31,6 +31,9 @@ class key_exchange {
   virtual result<secret> complete(bytes peer_share) = 0;
 };
 
+// Which call a key exchange goes through: start_key_exchange (client) or respond_key_exchange (server).
+enum class kx_side : std::uint8_t { client, server };
+
 // The server's answer to a client key share: what goes into ServerHello and the shared secret.
 // One call on the server side lets a KEM (encapsulate against the client's key) use the same shape.
 struct server_share {
@@ -53,9 +56,13 @@ class crypto_provider {
   // Server side: answer the client's share. Errors as for key_exchange::complete().
   virtual result<server_share> respond_key_exchange(named_group g, bytes client_share) = 0;
   // A hint from a driver with time on its hands (waiting for the peer): a key exchange for `g` is
-  // likely to start soon on this thread, for the next connection. A provider may compute its key
-  // pair now; each must still be used for one handshake only. The default does nothing.
-  virtual void prepare_key_exchange(named_group g) noexcept { (void)g; }
+  // likely to start soon on this thread, for the next connection, as start_key_exchange (`side`
+  // client) or respond_key_exchange (server). A provider may compute its key pair now; each must
+  // still be used for one handshake only. The default does nothing.
+  virtual void prepare_key_exchange(named_group g, kx_side side) noexcept {
+    (void)g;
+    (void)side;
+  }
 
   // What this provider implements, in default preference order.
   virtual std::span<const cipher_suite> cipher_suites() const noexcept = 0;
@@ -76,10 +83,11 @@ class default_provider : public crypto_provider {
   // (EC)DHE groups: start_key_exchange(g) (the virtual one, so overrides apply) then complete(client_share).
   // Hybrid ML-KEM groups: encapsulation to the client's key (a KEM has no key pair of its own to start).
   result<server_share> respond_key_exchange(named_group g, bytes client_share) override;
-  // One spare key pair per group and thread (the ECDH half for hybrid groups), made now and taken
-  // by the next start_key_exchange / respond_key_exchange for that group on this thread. A spare
-  // made before fork() is never used in the child.
-  void prepare_key_exchange(named_group g) noexcept override;
+  // One spare per group, side and thread, made now and taken by the next start_key_exchange /
+  // respond_key_exchange for that group on this thread: a key pair, or for hybrid groups the whole
+  // client share (client) or the ECDH half (server; the encapsulation needs the client's key).
+  // A spare made before fork() is never used in the child.
+  void prepare_key_exchange(named_group g, kx_side side) noexcept override;
   std::span<const cipher_suite> cipher_suites() const noexcept override;
   std::span<const named_group> groups() const noexcept override;
   std::span<const signature_scheme> signature_schemes() const noexcept override;

@@ -301,6 +301,11 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
   return new_key_exchange(*t);
 }
 
+unsigned spare_generation() noexcept {
+  watch_forks();
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
+
 bool key_exchange_prepared(named_group g) noexcept {
   const group_traits* t = find_group(g);
   if (t == nullptr) return false;
@@ -311,9 +316,8 @@ bool key_exchange_prepared(named_group g) noexcept {
 void prepare_key_exchange(named_group g) noexcept {
   const group_traits* t = find_group(g);
   if (t == nullptr) return;
-  watch_forks();
   spare_key& s = this_thread_ctxs().spare(*t);
-  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+  const unsigned generation = spare_generation();
   if (s.kx && s.generation == generation) return;
   auto kx = new_key_exchange(*t);
   if (!kx) return;  // a hint only: generate_key_exchange will try again and report the failure

@@ -22,6 +22,9 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g);
 // caller has nothing better to do. At most one per group and thread, each handed out once; one made
 // before a fork() is discarded in the child. Does nothing for an unsupported group or on failure.
 void prepare_key_exchange(named_group g) noexcept;
+// Bumped in the child of every fork() once any spare was made (pthread_atfork): a spare remembers the
+// generation it was made in and is not handed out in another.
+unsigned spare_generation() noexcept;
 // Whether this thread holds a spare for `g` that generate_key_exchange would hand out now.
 bool key_exchange_prepared(named_group g) noexcept;
 

@@ -51,9 +51,9 @@ result<std::unique_ptr<key_exchange>> default_provider::start_key_exchange(named
   return crypto::generate_key_exchange(g);
 }
 
-void default_provider::prepare_key_exchange(named_group g) noexcept {
-  // Hybrid groups: the ECDH half is what a key pair made ahead saves (the ML-KEM work depends on
-  // the peer's key on the server, and is the smaller part on the client).
+void default_provider::prepare_key_exchange(named_group g, kx_side side) noexcept {
+  if (crypto::hybrid_supported(g) && side == kx_side::client) return crypto::prepare_hybrid_key_exchange(g);
+  // A server's hybrid answer encapsulates to the client's key: only its ECDH half can be made ahead.
   crypto::prepare_key_exchange(crypto::hybrid_ecdh_group(g));
 }
 

@@ -471,10 +471,11 @@ void connection_core::prepare_next_handshake() noexcept {
   if (prepared_next_ || provider_ == nullptr) return;
   // Client: the groups of the shares we sent (the ServerHello may not have picked one yet).
   // Server: the group we answered with; nothing before that, nor under psk_ke.
+  const kx_side side = role_ == role::client ? kx_side::client : kx_side::server;
   if (info_.group) {
-    provider_->prepare_key_exchange(*info_.group);
+    provider_->prepare_key_exchange(*info_.group, side);
   } else if (role_ == role::client && state_ != handshake::state::client_start && !our_shares_.empty()) {
-    for (const auto& kx : our_shares_) provider_->prepare_key_exchange(kx->group());
+    for (const auto& kx : our_shares_) provider_->prepare_key_exchange(kx->group(), side);
   } else {
     return;
   }

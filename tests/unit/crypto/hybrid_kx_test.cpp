@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/kx.hpp"
 #include "crypto/mlkem.hpp"
 #include "test_support.hpp"
 #include "tls13/crypto_provider.hpp"
@@ -21,7 +22,7 @@ using test::view;
 std::string field(const nlohmann::json& v, const char* name) { return v[name].get<std::string>(); }
 
 std::unique_ptr<key_exchange> ecdh_from(named_group g, const byte_vec& priv) {
-  auto kx = key_exchange_from_private(g, view(priv));
+  auto kx = tls13::key_exchange_from_private(g, view(priv));
   EXPECT_TRUE(kx);
   return kx ? std::move(*kx) : nullptr;
 }
@@ -149,6 +150,31 @@ TEST_P(HybridGroups, RandomKeysAgreeThroughTheProvider) {
   ASSERT_TRUE(agreed);
   EXPECT_EQ(agreed->size(), c.secret);
   EXPECT_EQ(hex(agreed->view()), hex(answer->shared_secret.view()));
+}
+
+// Spares made ahead through the provider: the client's whole share, the server's ECDH half; each
+// handed out once and as good as a fresh one.
+TEST_P(HybridGroups, PreparedSharesAreHandedOutOnceAndAgree) {
+  const group_case& c = GetParam();
+  auto provider = default_crypto_provider();
+  provider->prepare_key_exchange(c.group, kx_side::client);
+  ASSERT_TRUE(hybrid_key_exchange_prepared(c.group));
+  auto first = provider->start_key_exchange(c.group);  // the spare
+  EXPECT_FALSE(hybrid_key_exchange_prepared(c.group));
+  auto second = provider->start_key_exchange(c.group);  // made now
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(hex((*first)->public_key()), hex((*second)->public_key()));
+  provider->prepare_key_exchange(c.group, kx_side::server);
+  EXPECT_FALSE(hybrid_key_exchange_prepared(c.group));  // a server does not make client shares
+  EXPECT_TRUE(key_exchange_prepared(c.ecdh));           // only the ECDH half
+  for (auto* client : {&first, &second}) {
+    auto answer = provider->respond_key_exchange(c.group, (**client)->public_key());
+    ASSERT_TRUE(answer) << answer.error().message();
+    auto agreed = (**client)->complete(answer->key_share);
+    ASSERT_TRUE(agreed);
+    EXPECT_EQ(hex(agreed->view()), hex(answer->shared_secret.view()));
+  }
+  EXPECT_FALSE(key_exchange_prepared(c.ecdh));  // the first answer took it
 }
 
 TEST_P(HybridGroups, MalformedSharesAreIllegalParameter) {

@@ -17,12 +17,17 @@ using test::make_pair;
 // The default provider, with a record of the hints it got.
 class recording_provider : public default_provider {
  public:
-  void prepare_key_exchange(named_group g) noexcept override {
+  void prepare_key_exchange(named_group g, kx_side side) noexcept override {
     {
       std::lock_guard lock(m_);
       hints_.push_back(g);
+      sides_.push_back(side);
     }
-    default_provider::prepare_key_exchange(g);
+    default_provider::prepare_key_exchange(g, side);
+  }
+  std::vector<kx_side> sides() {
+    std::lock_guard lock(m_);
+    return sides_;
   }
   std::vector<named_group> hints() {
     std::lock_guard lock(m_);
@@ -31,11 +36,13 @@ class recording_provider : public default_provider {
   void clear() {
     std::lock_guard lock(m_);
     hints_.clear();
+    sides_.clear();
   }
 
  private:
   std::mutex m_;
   std::vector<named_group> hints_;
+  std::vector<kx_side> sides_;
 };
 
 struct setup {
@@ -68,6 +75,7 @@ TEST(PrepareNext, ClientHintsTheGroupsOfItsSharesOnceItsHelloIsOut) {
   c->prepare_next_handshake();  // once per connection
   EXPECT_EQ(s.client_provider->hints(),
             (std::vector<named_group>{named_group::x25519_mlkem768, named_group::secp256r1}));
+  EXPECT_EQ(s.client_provider->sides(), (std::vector<kx_side>{kx_side::client, kx_side::client}));
 }
 
 // The server hints nothing before the ClientHello, then the group it answered with.
@@ -79,6 +87,7 @@ TEST(PrepareNext, ServerHintsTheGroupItChoseAfterItsFlight) {
   EXPECT_TRUE(s.server_provider->hints().empty());
   ASSERT_TRUE(p.handshake());
   EXPECT_EQ(s.server_provider->hints(), std::vector<named_group>{named_group::secp256r1});
+  EXPECT_EQ(s.server_provider->sides(), std::vector<kx_side>{kx_side::server});
   EXPECT_EQ(s.client_provider->hints(), std::vector<named_group>{named_group::secp256r1});
 }
 
@@ -113,6 +122,22 @@ TEST(PrepareNext, SparesServeLaterHandshakesOnce) {
   }
   EXPECT_EQ(s.client_provider->hints().size(), 4u);
   EXPECT_EQ(s.server_provider->hints().size(), 4u);
+}
+
+// The default groups (X25519MLKEM768 first): the client's whole hybrid share is made ahead, the
+// server's X25519 half; handshakes on the spares agree on their keys.
+TEST(PrepareNext, HybridSparesServeLaterHandshakes) {
+  setup s;
+  for (int i = 0; i < 3; ++i) {
+    auto p = make_pair(s.client, s.server);
+    ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+    ASSERT_EQ(p.client.conn->info().group, named_group::x25519_mlkem768);
+    std::array<std::byte, 16> a{}, b{};
+    ASSERT_TRUE(p.client.conn->export_keying_material(a, "EXPORTER-test", {}));
+    ASSERT_TRUE(p.server.conn->export_keying_material(b, "EXPORTER-test", {}));
+    EXPECT_EQ(a, b);
+  }
+  EXPECT_EQ(s.server_provider->sides(), std::vector<kx_side>(3, kx_side::server));
 }
 
 }  // namespace
