@@ -592,7 +592,8 @@ void connection_core::close(output_sink& out) {
   (void)send_alert(alert_description::close_notify);
   out_ = nullptr;
   we_closed_ = true;
-  pending_flush_ = false;  // the caller flushes what close() appended
+  tickets_due_early_ = false;  // nothing may follow our close_notify (§6.1)
+  pending_flush_ = false;      // the caller flushes what close() appended
 }
 
 result<void> connection_core::key_update(output_sink& out, bool request_peer_update) {

@@ -292,6 +292,30 @@ TEST(TicketTiming, TicketsWaitForTheClientsFinishedWhenSwitchedOff) {
   EXPECT_TRUE(s.connect().client.conn->info().resumed);
 }
 
+// The tickets are due at the poll() after the flight; a server that closes before that poll sends
+// nothing after its close_notify (RFC 8446 §6.1).
+TEST(TicketTiming, NoTicketsAfterAnEarlyCloseNotify) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
+  input_window in{mut_bytes(p.server.inbox.data(), p.server.inbox.size())};
+  auto ev = p.server.conn->poll(in, p.server.out);  // takes the ClientHello, writes the flight
+  ASSERT_TRUE(ev);
+  ASSERT_TRUE(std::holds_alternative<events::flush>(*ev));
+  p.server.inbox.erase(p.server.inbox.begin(),
+                       p.server.inbox.begin() + static_cast<std::ptrdiff_t>(in.consumed));
+  const std::size_t flight = p.server.out.size();
+  p.server.conn->close(p.server.out);
+  const std::size_t with_close = p.server.out.size();
+  EXPECT_GT(with_close, flight);
+  p.server.pump();  // the poll at which early tickets would have been made
+  EXPECT_EQ(p.server.out.size(), with_close);
+  p.transfer();
+  p.client.pump();
+  EXPECT_EQ(drain(*s.store, "localhost"), 0u);
+}
+
 TEST(SessionTicket, SerializesAndParses) {
   session_ticket t;
   t.ticket = {std::byte{1}, std::byte{2}, std::byte{3}};
