@@ -204,10 +204,12 @@ struct server_config : common_config {
   std::size_t tickets_after_full_handshake = 2;
   std::size_t tickets_after_resumption = 1;
   // Send the tickets right after our flight instead of after the client's Finished, when the
-  // client is not authenticating and 0-RTT was not accepted (RFC 8446 §4.6.1, Note): the server
-  // computes the client's Finished itself, seals the tickets while the client checks the flight,
-  // and a client that opens connections in parallel can resume one round trip sooner. A client
-  // that never sends a valid Finished holds tickets it cannot use (their PSK hangs on it).
+  // client is not authenticating, 0-RTT was not accepted and the tickets are stateless (no
+  // session_store) (RFC 8446 §4.6.1, Note): the server computes the client's Finished itself, seals
+  // the tickets while the client checks the flight, and a client that opens connections in parallel
+  // can resume one round trip sooner. The tickets then reach a client before it has proved anything;
+  // without client authentication that proves nothing anyway (any client can finish the handshake),
+  // but a client that drops the connection after our flight costs us the sealing.
   bool tickets_before_client_finished = true;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
   // Resumption without (EC)DHE; see psk_ke_use. Tickets also go to clients offering psk_ke only

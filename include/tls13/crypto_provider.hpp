@@ -86,7 +86,9 @@ class default_provider : public crypto_provider {
   // One spare per group, side and thread, made now and taken by the next start_key_exchange /
   // respond_key_exchange for that group on this thread: a key pair, or for hybrid groups the whole
   // client share (client) or the ECDH half (server; the encapsulation needs the client's key).
-  // A spare made before fork() is never used in the child.
+  // A spare made before fork() is never used in the child (and the forking thread's are wiped there).
+  // A subclass that makes its own key pairs (start_key_exchange overridden: fixed keys, an HSM)
+  // should override this with a no-op: the spares would never reach it.
   void prepare_key_exchange(named_group g, kx_side side) noexcept override;
   std::span<const cipher_suite> cipher_suites() const noexcept override;
   std::span<const named_group> groups() const noexcept override;

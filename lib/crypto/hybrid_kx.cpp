@@ -1,8 +1,11 @@
 #include "crypto/hybrid_kx.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "crypto/kx.hpp"
@@ -178,6 +181,17 @@ hybrid_spare& spare_of(const hybrid_traits& t) noexcept {
   return thread_spares()[static_cast<std::size_t>(&t - k_hybrids.data())];
 }
 
+// As for the ECDH spares (kx.cpp): a forked child wipes the forking thread's client shares (the
+// decapsulation keys are wiped by their destructor); the generation covers the other threads'.
+void watch_forks_for_hybrids() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    pthread_atfork(nullptr, nullptr, [] {
+      for (auto& s : thread_spares()) s.kx.reset();
+    });
+  });
+}
+
 result<std::unique_ptr<key_exchange>> new_client(const hybrid_traits& t) {
   TLS13_TRY_ASSIGN(auto ecdh, generate_key_exchange(t.ecdh));
   return make_client(t, {}, {}, std::move(ecdh));
@@ -199,6 +213,7 @@ result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g
 void prepare_hybrid_key_exchange(named_group g) noexcept {
   const hybrid_traits* t = find_hybrid(g);
   if (t == nullptr) return;
+  watch_forks_for_hybrids();
   hybrid_spare& s = spare_of(*t);
   const unsigned generation = spare_generation();
   if (s.kx && s.generation == generation) return;

@@ -108,20 +108,26 @@ class thread_ctxs {
   std::array<spare_key, k_groups.size()> spares_{};
 };
 
+thread_ctxs& this_thread_ctxs() noexcept {
+  thread_local thread_ctxs c;
+  return c;
+}
+
 // Bumped in the child of every fork(): spares made before it are never handed out there, so parent
 // and child cannot both use one "ephemeral" key.
 std::atomic<unsigned> g_fork_generation{0};
 
-void watch_forks() noexcept {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
-  });
+// In the child: a new generation, and the forking thread's spares wiped (EVP_PKEY_free clears the
+// private keys), so the child does not even hold the keys its parent will use. Other threads' spares
+// are unreachable in the child; the generation keeps them from ever being handed out.
+void forget_spares_in_child() noexcept {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+  for (const auto& t : k_groups) this_thread_ctxs().spare(t).kx.reset();
 }
 
-thread_ctxs& this_thread_ctxs() noexcept {
-  thread_local thread_ctxs c;
-  return c;
+void watch_forks() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, forget_spares_in_child); });
 }
 
 // The thread's context for `op` on group `t` (nullptr when libcrypto fails).

@@ -75,7 +75,7 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
       return r.error();
     }
   }
-  if (tickets_due_early_) {  // our flight went out with the last flush
+  if (tickets_due_early_) {  // our flight is queued, normally written at the last flush
     if (auto r = server_send_early_tickets(); !r) {
       fail(r.error());
       return r.error();

@@ -324,6 +324,7 @@ result<handshake::state> connection_core::server_on_end_of_early_data(bytes body
 }
 
 result<void> connection_core::server_send_tickets() {
+  if (we_closed_) return {};  // nothing may follow our close_notify (§6.1)
   const auto& cfg = *server_cfg_;
   const std::size_t n = std::min<std::size_t>(
       psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);

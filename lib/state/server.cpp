@@ -370,11 +370,13 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   TLS13_TRY(derive_application_keys());
   TLS13_TRY(install_write(*server_app_));
   // RFC 8446 §4.6.1 (Note): without client authentication the client's Finished is already known,
-  // so the tickets need not wait a round trip for it. They are made at the next poll(), after the
-  // driver has written this flight: the sealing runs while the client checks the flight. Not with
-  // accepted 0-RTT (EndOfEarlyData and the early data come first).
+  // so the tickets need not wait a round trip for it. They are made at the next poll(), normally
+  // after the driver has written this flight, so the sealing runs while the client checks it. Not
+  // with accepted 0-RTT (EndOfEarlyData and the early data come first), and not with stateful
+  // tickets: a session store entry (maybe a network round trip) only for a client that finished.
   const bool client_auth = !psk_accepted_ && cfg.client_authentication != client_auth::none;
-  tickets_due_early_ = cfg.tickets_before_client_finished && !client_auth && !info_.early_data_accepted;
+  tickets_due_early_ =
+      cfg.tickets_before_client_finished && !client_auth && !info_.early_data_accepted && !cfg.session_store;
   return {};
 }
 

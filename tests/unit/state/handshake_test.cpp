@@ -85,6 +85,43 @@ INSTANTIATE_TEST_SUITE_P(
                       suite_group{cipher_suite::chacha20_poly1305_sha256, named_group::secp384r1_mlkem1024}));
 
 // A server without ML-KEM answers the default ClientHello from its X25519 share: no HRR.
+// The compatibility CCS (RFC 8446 D.4) waits for company: with the server's whole flight at hand the
+// client's CCS and Finished leave in one flush (one transport write); with the ServerHello alone the
+// CCS stays queued, ahead of anything encrypted, and the driver sends it when it goes to read.
+TEST(Handshake, CompatibilityCcsGoesOutWithTheSecondFlight) {
+  constexpr std::byte ccs_record[] = {std::byte{20}, std::byte{3}, std::byte{3},
+                                      std::byte{0},  std::byte{1}, std::byte{1}};
+  auto starts_with_ccs = [&](bytes out) {
+    return out.size() >= sizeof ccs_record &&
+           std::equal(ccs_record, ccs_record + sizeof ccs_record, out.begin());
+  };
+  for (const bool whole_flight : {true, false}) {
+    auto p = make_pair(client_cfg(), server_cfg());
+    ASSERT_TRUE(p.client.pump());
+    p.transfer();
+    ASSERT_TRUE(p.server.pump());
+    std::vector<std::byte> flight(p.server.out.data().begin(), p.server.out.data().end());
+    p.server.out.clear();
+    ASSERT_GT(flight.size(), 5u);
+    const std::size_t sh_size =
+        5 + (std::to_integer<std::size_t>(flight[3]) << 8 | std::to_integer<std::size_t>(flight[4]));
+    const std::size_t give = whole_flight ? flight.size() : sh_size;
+    input_window in{mut_bytes(flight.data(), give)};
+    auto ev = p.client.conn->poll(in, p.client.out);
+    ASSERT_TRUE(ev) << ev.error().message();
+    const auto out = p.client.out.data();
+    ASSERT_TRUE(starts_with_ccs(out));
+    if (whole_flight) {
+      EXPECT_TRUE(std::holds_alternative<events::handshake_done>(*ev));  // no flush for the CCS alone
+      ASSERT_GT(out.size(), sizeof ccs_record + 5);
+      EXPECT_EQ(out[sizeof ccs_record], std::byte{23});  // the Finished, encrypted, right behind it
+    } else {
+      EXPECT_TRUE(std::holds_alternative<events::need_input>(*ev));
+      EXPECT_EQ(out.size(), sizeof ccs_record);
+    }
+  }
+}
+
 TEST(Handshake, ClassicalServerTakesTheSecondDefaultShare) {
   auto s = server_cfg();
   s->groups = {named_group::x25519, named_group::secp256r1};

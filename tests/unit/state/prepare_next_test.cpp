@@ -25,6 +25,22 @@ class recording_provider : public default_provider {
     }
     default_provider::prepare_key_exchange(g, side);
   }
+  // Every public key share this provider produced, as hex.
+  result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override {
+    auto r = default_provider::start_key_exchange(g);
+    if (r) note((*r)->public_key());
+    return r;
+  }
+  result<server_share> respond_key_exchange(named_group g, bytes client_share) override {
+    auto r = default_provider::respond_key_exchange(g, client_share);
+    // (EC)DHE answers come from start_key_exchange, already noted; hybrid ones do not.
+    if (r && (shares().empty() || shares().back() != hex_of(r->key_share))) note(r->key_share);
+    return r;
+  }
+  std::vector<std::string> shares() {
+    std::lock_guard lock(m_);
+    return shares_;
+  }
   std::vector<kx_side> sides() {
     std::lock_guard lock(m_);
     return sides_;
@@ -41,8 +57,21 @@ class recording_provider : public default_provider {
 
  private:
   std::mutex m_;
+  static std::string hex_of(bytes share) {
+    std::string h;
+    for (auto b : share) {
+      h += "0123456789abcdef"[std::to_integer<int>(b) >> 4];
+      h += "0123456789abcdef"[std::to_integer<int>(b) & 15];
+    }
+    return h;
+  }
+  void note(bytes share) {
+    std::lock_guard lock(m_);
+    shares_.push_back(hex_of(share));
+  }
   std::vector<named_group> hints_;
   std::vector<kx_side> sides_;
+  std::vector<std::string> shares_;
 };
 
 struct setup {
@@ -57,6 +86,16 @@ struct setup {
     server->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
   }
 };
+
+// No key share seen twice, on either side: every handshake had key pairs of its own.
+void expect_all_distinct(setup& s) {
+  auto all = s.client_provider->shares();
+  const auto server = s.server_provider->shares();
+  all.insert(all.end(), server.begin(), server.end());
+  EXPECT_FALSE(all.empty());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a key share was used twice";
+}
 
 // One poll: the client has written its ClientHello and waits. Its shares' groups are hinted, once.
 TEST(PrepareNext, ClientHintsTheGroupsOfItsSharesOnceItsHelloIsOut) {
@@ -122,6 +161,9 @@ TEST(PrepareNext, SparesServeLaterHandshakesOnce) {
   }
   EXPECT_EQ(s.client_provider->hints().size(), 4u);
   EXPECT_EQ(s.server_provider->hints().size(), 4u);
+  EXPECT_EQ(s.client_provider->shares().size(), 4u);
+  EXPECT_EQ(s.server_provider->shares().size(), 4u);
+  expect_all_distinct(s);
 }
 
 // The default groups (X25519MLKEM768 first): the client's whole hybrid share is made ahead, the
@@ -138,6 +180,9 @@ TEST(PrepareNext, HybridSparesServeLaterHandshakes) {
     EXPECT_EQ(a, b);
   }
   EXPECT_EQ(s.server_provider->sides(), std::vector<kx_side>(3, kx_side::server));
+  EXPECT_EQ(s.client_provider->shares().size(), 6u);  // X25519MLKEM768 and X25519 each time
+  EXPECT_EQ(s.server_provider->shares().size(), 3u);
+  expect_all_distinct(s);
 }
 
 }  // namespace

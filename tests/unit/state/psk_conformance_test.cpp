@@ -1143,7 +1143,8 @@ TEST(NewSessionTicketRules, ServerTicketsHaveBoundedLifetimeFreshAgeAddAndUnique
 
 // Early tickets (§4.6.1, Note) do not relax the check of the client's Finished (§4.4.4): a wrong
 // verify_data, properly protected under the client's handshake key, is still decrypt_error, though
-// the client already holds tickets (their PSK hangs on the Finished it should have sent).
+// the client already holds tickets. (The Finished is sealed here with the client's handshake secret
+// as the server logged it: the client has not derived it yet at this point.)
 TEST(NewSessionTicketRules, WrongClientFinishedFailsAfterEarlyTickets) {
   setup s(false);
   ASSERT_TRUE(s.server->tickets_before_client_finished);  // the default

@@ -292,6 +292,36 @@ TEST(TicketTiming, TicketsWaitForTheClientsFinishedWhenSwitchedOff) {
   EXPECT_TRUE(s.connect().client.conn->info().resumed);
 }
 
+TEST(TicketTiming, StatefulTicketsWaitForTheClientsFinished) {
+  setup s;
+  s.server->session_store = make_memory_session_store();  // an entry only for a client that finished
+  auto p = make_pair(s.client, s.server);
+  EXPECT_EQ(tickets_before_client_finished(s, p), 0u);
+  EXPECT_EQ(drain(*s.store, "localhost"), 2u);
+}
+
+// Tickets at the usual time (here: switched off early) do not follow our close_notify either: a
+// server that closed after its flight sends nothing more when the client's Finished arrives (§6.1).
+TEST(TicketTiming, NoTicketsAfterCloseNotifyWhenTheFinishedComesLater) {
+  setup s;
+  s.server->tickets_before_client_finished = false;
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());  // the flight
+  p.server.conn->close(p.server.out);
+  p.transfer();
+  ASSERT_TRUE(p.client.pump());  // the client finishes and sees our close_notify
+  EXPECT_TRUE(p.client.done);
+  p.transfer();
+  p.server.pump();  // the client's Finished (and whatever followed it)
+  EXPECT_TRUE(p.server.done);
+  EXPECT_EQ(p.server.out.size(), 0u);
+  p.transfer();
+  p.client.pump();
+  EXPECT_EQ(drain(*s.store, "localhost"), 0u);
+}
+
 // The tickets are due at the poll() after the flight; a server that closes before that poll sends
 // nothing after its close_notify (RFC 8446 §6.1).
 TEST(TicketTiming, NoTicketsAfterAnEarlyCloseNotify) {
