@@ -1,14 +1,12 @@
 #include "crypto/hybrid_kx.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "crypto/kx.hpp"
+#include "crypto/spare_keys.hpp"
 #include "tls13/errors.hpp"
 #include "tls13/secret.hpp"
 
@@ -168,30 +166,6 @@ hybrid_share_sizes hybrid_sizes(named_group g) noexcept {
 
 namespace {
 
-// Client shares made ahead (prepare_hybrid_key_exchange), one per hybrid group, per thread.
-struct hybrid_spare {
-  std::unique_ptr<key_exchange> kx;
-  unsigned generation = 0;
-};
-std::array<hybrid_spare, k_hybrids.size()>& thread_spares() noexcept {
-  thread_local std::array<hybrid_spare, k_hybrids.size()> spares;
-  return spares;
-}
-hybrid_spare& spare_of(const hybrid_traits& t) noexcept {
-  return thread_spares()[static_cast<std::size_t>(&t - k_hybrids.data())];
-}
-
-// As for the ECDH spares (kx.cpp): a forked child wipes the forking thread's client shares (the
-// decapsulation keys are wiped by their destructor); the generation covers the other threads'.
-void watch_forks_for_hybrids() noexcept {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    pthread_atfork(nullptr, nullptr, [] {
-      for (auto& s : thread_spares()) s.kx.reset();
-    });
-  });
-}
-
 result<std::unique_ptr<key_exchange>> new_client(const hybrid_traits& t) {
   TLS13_TRY_ASSIGN(auto ecdh, generate_key_exchange(t.ecdh));
   return make_client(t, {}, {}, std::move(ecdh));
@@ -202,32 +176,15 @@ result<std::unique_ptr<key_exchange>> new_client(const hybrid_traits& t) {
 result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g) {
   const hybrid_traits* t = find_hybrid(g);
   if (t == nullptr) return internal_errc::invalid_argument;
-  hybrid_spare& s = spare_of(*t);
-  if (s.kx) {
-    std::unique_ptr<key_exchange> kx = std::move(s.kx);  // out of the slot either way: used once
-    if (s.generation == spare_generation()) return kx;
-  }
+  if (auto spare = take_spare(g)) return spare;
   return new_client(*t);
 }
 
 void prepare_hybrid_key_exchange(named_group g) noexcept {
   const hybrid_traits* t = find_hybrid(g);
-  if (t == nullptr) return;
-  watch_forks_for_hybrids();
-  hybrid_spare& s = spare_of(*t);
-  const unsigned generation = spare_generation();
-  if (s.kx && s.generation == generation) return;
-  auto kx = new_client(*t);
-  if (!kx) return;  // a hint only: generate_hybrid_key_exchange will try again and report it
-  s.kx = std::move(*kx);
-  s.generation = generation;
-}
-
-bool hybrid_key_exchange_prepared(named_group g) noexcept {
-  const hybrid_traits* t = find_hybrid(g);
-  if (t == nullptr) return false;
-  const hybrid_spare& s = spare_of(*t);
-  return s.kx && s.generation == spare_generation();
+  if (t == nullptr || spare_ready(g)) return;
+  // A hint only: on failure generate_hybrid_key_exchange tries again and reports it.
+  if (auto kx = new_client(*t)) keep_spare(std::move(*kx));
 }
 
 result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share) {

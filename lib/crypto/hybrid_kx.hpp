@@ -26,10 +26,9 @@ hybrid_share_sizes hybrid_sizes(named_group g) noexcept;
 // key is kept expanded (mlkem::decapsulation_key) until complete() decapsulates with it and wipes it.
 result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g);
 // Makes the next generate_hybrid_key_exchange(g) on this thread cheap: the whole client share (ML-KEM
-// and ECDH key pairs) computed now. One per group and thread, handed out once, never in a forked
-// child (see crypto::prepare_key_exchange). Does nothing for a group that is not hybrid or on failure.
+// and ECDH key pairs) computed now and kept as the thread's spare (crypto/spare_keys.hpp). Does
+// nothing for a group that is not hybrid, when a spare is there already, or on failure.
 void prepare_hybrid_key_exchange(named_group g) noexcept;
-bool hybrid_key_exchange_prepared(named_group g) noexcept;
 // Server side: encapsulate to the client's key and answer its ECDH share. A malformed client share
 // (wrong length, encapsulation key failing the FIPS 203 §7.2 check, bad ECDH point): illegal_parameter.
 result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share);

@@ -6,14 +6,12 @@
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
-#include <pthread.h>
 
 #include <array>
-#include <atomic>
-#include <mutex>
 #include <vector>
 
 #include "crypto/ossl_ptr.hpp"
+#include "crypto/spare_keys.hpp"
 #include "tls13/errors.hpp"
 
 namespace tls13::crypto {
@@ -79,14 +77,6 @@ pkey_ctx_ptr group_ctx(const group_traits& t) noexcept {
 // while one initialised context serves any number of EVP_PKEY_keygen / EVP_PKEY_fromdata calls.
 enum class ctx_op : std::uint8_t { keygen, import };
 
-// A key pair made ahead of time (prepare_key_exchange, called by a driver while it waits for the
-// peer) and handed out once by the next generate_key_exchange for its group on the same thread.
-// `generation` is the fork generation it was made in: a child process never uses its parent's.
-struct spare_key {
-  std::unique_ptr<key_exchange> kx;
-  unsigned generation = 0;
-};
-
 class thread_ctxs {
  public:
   thread_ctxs() = default;
@@ -96,38 +86,16 @@ class thread_ctxs {
     for (EVP_PKEY_CTX* c : ctx_) EVP_PKEY_CTX_free(c);
   }
   EVP_PKEY_CTX*& at(const group_traits& t, ctx_op op) noexcept {
-    return ctx_[index(t) * 2 + static_cast<std::size_t>(op)];
+    return ctx_[static_cast<std::size_t>(&t - k_groups.data()) * 2 + static_cast<std::size_t>(op)];
   }
-  spare_key& spare(const group_traits& t) noexcept { return spares_[index(t)]; }
 
  private:
-  static std::size_t index(const group_traits& t) noexcept {
-    return static_cast<std::size_t>(&t - k_groups.data());
-  }
   std::array<EVP_PKEY_CTX*, k_groups.size() * 2> ctx_{};
-  std::array<spare_key, k_groups.size()> spares_{};
 };
 
 thread_ctxs& this_thread_ctxs() noexcept {
   thread_local thread_ctxs c;
   return c;
-}
-
-// Bumped in the child of every fork(): spares made before it are never handed out there, so parent
-// and child cannot both use one "ephemeral" key.
-std::atomic<unsigned> g_fork_generation{0};
-
-// In the child: a new generation, and the forking thread's spares wiped (EVP_PKEY_free clears the
-// private keys), so the child does not even hold the keys its parent will use. Other threads' spares
-// are unreachable in the child; the generation keeps them from ever being handed out.
-void forget_spares_in_child() noexcept {
-  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
-  for (const auto& t : k_groups) this_thread_ctxs().spare(t).kx.reset();
-}
-
-void watch_forks() noexcept {
-  static std::once_flag once;
-  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, forget_spares_in_child); });
 }
 
 // The thread's context for `op` on group `t` (nullptr when libcrypto fails).
@@ -299,36 +267,15 @@ result<std::unique_ptr<key_exchange>> new_key_exchange(const group_traits& t) {
 result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
   const group_traits* t = find_group(g);
   if (t == nullptr) return internal_errc::invalid_argument;
-  spare_key& s = this_thread_ctxs().spare(*t);
-  if (s.kx) {
-    std::unique_ptr<key_exchange> kx = std::move(s.kx);  // out of the slot either way: used once
-    if (s.generation == g_fork_generation.load(std::memory_order_relaxed)) return kx;
-  }
+  if (auto spare = take_spare(g)) return spare;
   return new_key_exchange(*t);
-}
-
-unsigned spare_generation() noexcept {
-  watch_forks();
-  return g_fork_generation.load(std::memory_order_relaxed);
-}
-
-bool key_exchange_prepared(named_group g) noexcept {
-  const group_traits* t = find_group(g);
-  if (t == nullptr) return false;
-  const spare_key& s = this_thread_ctxs().spare(*t);
-  return s.kx && s.generation == g_fork_generation.load(std::memory_order_relaxed);
 }
 
 void prepare_key_exchange(named_group g) noexcept {
   const group_traits* t = find_group(g);
-  if (t == nullptr) return;
-  spare_key& s = this_thread_ctxs().spare(*t);
-  const unsigned generation = spare_generation();
-  if (s.kx && s.generation == generation) return;
-  auto kx = new_key_exchange(*t);
-  if (!kx) return;  // a hint only: generate_key_exchange will try again and report the failure
-  s.kx = std::move(*kx);
-  s.generation = generation;
+  if (t == nullptr || spare_ready(g)) return;
+  // A hint only: on failure generate_key_exchange tries again and reports it.
+  if (auto kx = new_key_exchange(*t)) keep_spare(std::move(*kx));
 }
 
 result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key) {

@@ -7,6 +7,7 @@
 
 #include "crypto/kx.hpp"
 #include "crypto/mlkem.hpp"
+#include "crypto/spare_keys.hpp"
 #include "test_support.hpp"
 #include "tls13/crypto_provider.hpp"
 #include "tls13/errors.hpp"
@@ -158,15 +159,15 @@ TEST_P(HybridGroups, PreparedSharesAreHandedOutOnceAndAgree) {
   const group_case& c = GetParam();
   auto provider = default_crypto_provider();
   provider->prepare_key_exchange(c.group, kx_side::client);
-  ASSERT_TRUE(hybrid_key_exchange_prepared(c.group));
+  ASSERT_TRUE(spare_ready(c.group));
   auto first = provider->start_key_exchange(c.group);  // the spare
-  EXPECT_FALSE(hybrid_key_exchange_prepared(c.group));
+  EXPECT_FALSE(spare_ready(c.group));
   auto second = provider->start_key_exchange(c.group);  // made now
   ASSERT_TRUE(first && second);
   EXPECT_NE(hex((*first)->public_key()), hex((*second)->public_key()));
   provider->prepare_key_exchange(c.group, kx_side::server);
-  EXPECT_FALSE(hybrid_key_exchange_prepared(c.group));  // a server does not make client shares
-  EXPECT_TRUE(key_exchange_prepared(c.ecdh));           // only the ECDH half
+  EXPECT_FALSE(spare_ready(c.group));  // a server does not make client shares
+  EXPECT_TRUE(spare_ready(c.ecdh));    // only the ECDH half
   for (auto* client : {&first, &second}) {
     auto answer = provider->respond_key_exchange(c.group, (**client)->public_key());
     ASSERT_TRUE(answer) << answer.error().message();
@@ -174,7 +175,7 @@ TEST_P(HybridGroups, PreparedSharesAreHandedOutOnceAndAgree) {
     ASSERT_TRUE(agreed);
     EXPECT_EQ(hex(agreed->view()), hex(answer->shared_secret.view()));
   }
-  EXPECT_FALSE(key_exchange_prepared(c.ecdh));  // the first answer took it
+  EXPECT_FALSE(spare_ready(c.ecdh));  // the first answer took it
 }
 
 TEST_P(HybridGroups, MalformedSharesAreIllegalParameter) {

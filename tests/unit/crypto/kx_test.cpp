@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 
+#include "crypto/spare_keys.hpp"
 #include "rfc8448.hpp"
 #include "test_support.hpp"
 #include "tls13/crypto_provider.hpp"
@@ -150,12 +151,12 @@ TEST(KeyExchange, CompleteIsSingleUse) {
 // prepare_key_exchange: a spare per group and thread, handed out once, as good as a fresh key.
 TEST(KeyExchange, PreparedKeyIsHandedOutOnce) {
   for (auto g : k_groups) {
-    EXPECT_FALSE(key_exchange_prepared(g));
+    EXPECT_FALSE(spare_ready(g));
     prepare_key_exchange(g);
-    ASSERT_TRUE(key_exchange_prepared(g));
+    ASSERT_TRUE(spare_ready(g));
     prepare_key_exchange(g);  // one spare at most: the second call keeps the first
     auto a = generate_key_exchange(g);
-    EXPECT_FALSE(key_exchange_prepared(g));
+    EXPECT_FALSE(spare_ready(g));
     auto b = generate_key_exchange(g);
     ASSERT_TRUE(a && b);
     EXPECT_EQ((*a)->group(), g);
@@ -167,21 +168,21 @@ TEST(KeyExchange, PreparedKeyIsHandedOutOnce) {
     EXPECT_EQ(hex(sa->view()), hex(sb->view()));
   }
   prepare_key_exchange(static_cast<named_group>(0x1234));  // unsupported: nothing happens
-  EXPECT_FALSE(key_exchange_prepared(static_cast<named_group>(0x1234)));
+  EXPECT_FALSE(spare_ready(static_cast<named_group>(0x1234)));
 }
 
 // A spare made before fork() must not serve both processes: that would be one "ephemeral" key
 // in two handshakes. The child makes its own.
 TEST(KeyExchange, ForkedChildDoesNotUseTheParentsSpare) {
   prepare_key_exchange(named_group::x25519);
-  ASSERT_TRUE(key_exchange_prepared(named_group::x25519));
+  ASSERT_TRUE(spare_ready(named_group::x25519));
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     std::array<std::byte, 33> msg{};
-    msg[0] = std::byte{key_exchange_prepared(named_group::x25519) ? 1 : 0};
+    msg[0] = std::byte{spare_ready(named_group::x25519) ? 1 : 0};
     auto kx = generate_key_exchange(named_group::x25519);
     if (kx) std::copy_n((*kx)->public_key().begin(), 32, msg.begin() + 1);
     const bool ok = kx && write(fds[1], msg.data(), msg.size()) == static_cast<ssize_t>(msg.size());
