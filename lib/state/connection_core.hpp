@@ -129,7 +129,7 @@ class connection_core {
 
   // ---- shared by both flows (peer_auth.cpp)
   result<handshake::certificate_msg> decode_peer_certificate(bytes body);
-  result<void> finish_key_schedule(bool derive_resumption = true);
+  result<void> finish_key_schedule();
   result<void> verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose);
   result<void> run_verifier(const std::vector<bytes>& chain, peer_role whose, bytes staple,
                             bool staple_requested);
@@ -138,6 +138,8 @@ class connection_core {
                                            handshake::signer_role as, bytes context,
                                            bytes leaf_extensions = {});
   result<void> check_finished(bytes body, const keyschedule::traffic_secret& peer_secret);
+  // Finished over the transcript so far, keyed by `base_key` (ours to send, or the peer's to predict).
+  result<std::vector<std::byte>> finished_message(const keyschedule::traffic_secret& base_key);
   result<void> send_finished(const keyschedule::traffic_secret& our_secret);
 
   // configuration (exactly one of these is set)
@@ -200,7 +202,6 @@ class connection_core {
 
   // server-only state
   bool tickets_due_early_ = false;  // the next poll() makes the tickets (§4.6.1 Note)
-  bool tickets_sent_ = false;       // they went out before the client's Finished
   std::shared_ptr<const certified_key> chosen_key_;
   signature_scheme chosen_scheme_{};
 

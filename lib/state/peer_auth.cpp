@@ -33,10 +33,11 @@ result<handshake::certificate_msg> connection_core::decode_peer_certificate(byte
   return msg;
 }
 
-result<void> connection_core::finish_key_schedule(bool derive_resumption) {
-  // The transcript now ends with the client's Finished: the resumption secret, and the handshake
-  // traffic secrets are no longer needed (§7.1: erase what has served).
-  if (derive_resumption) {
+result<void> connection_core::finish_key_schedule() {
+  // The transcript now ends with the client's Finished: the resumption secret (unless the server
+  // derived it ahead for early tickets), and the handshake traffic secrets are no longer needed
+  // (§7.1: erase what has served).
+  if (!resumption_) {
     TLS13_TRY_ASSIGN(const auto th, transcript_->current());
     TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
     resumption_.emplace(std::move(res));
@@ -122,12 +123,18 @@ result<void> connection_core::check_finished(bytes body, const keyschedule::traf
   return keyschedule::verify_finished(peer_secret, pre_message_hash_, body);
 }
 
-result<void> connection_core::send_finished(const keyschedule::traffic_secret& our_secret) {
+result<std::vector<std::byte>> connection_core::finished_message(
+    const keyschedule::traffic_secret& base_key) {
   TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-  TLS13_TRY_ASSIGN(const auto verify_data, keyschedule::finished_verify_data(our_secret, th));
+  TLS13_TRY_ASSIGN(const auto verify_data, keyschedule::finished_verify_data(base_key, th));
   std::vector<std::byte> msg;
   handshake::writer w(msg);
   TLS13_TRY(handshake::encode_finished(w, verify_data.view()));
+  return msg;
+}
+
+result<void> connection_core::send_finished(const keyschedule::traffic_secret& our_secret) {
+  TLS13_TRY_ASSIGN(const auto msg, finished_message(our_secret));
   return send_handshake(msg);
 }
 

@@ -7,7 +7,6 @@
 #include "handshake/messages/extension_writer.hpp"
 #include "handshake/server/cookie.hpp"
 #include "handshake/server/negotiate.hpp"
-#include "keyschedule/finished.hpp"
 #include "keyschedule/transcript.hpp"
 #include "state/connection_core.hpp"
 #include "state/defaults.hpp"
@@ -382,18 +381,13 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
 
 result<void> connection_core::server_send_early_tickets() {
   tickets_due_early_ = false;
-  // The transcript ends with our Finished: the client's Finished is HMAC(its finished_key, this).
-  TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-  TLS13_TRY_ASSIGN(const auto verify_data, keyschedule::finished_verify_data(*client_hs_, th));
-  std::vector<std::byte> fin;
-  handshake::writer w(fin);
-  TLS13_TRY(handshake::encode_finished(w, verify_data.view()));
+  // The transcript ends with our Finished: the client's Finished is the one it computes over it.
+  TLS13_TRY_ASSIGN(const auto fin, finished_message(*client_hs_));
   TLS13_TRY_ASSIGN(auto through_client_finished, transcript_->clone());
   TLS13_TRY(through_client_finished.update(fin));
   TLS13_TRY_ASSIGN(const auto th_cf, through_client_finished.current());
   TLS13_TRY_ASSIGN(auto res, master_->resumption(th_cf));
-  resumption_.emplace(std::move(res));
-  tickets_sent_ = true;
+  resumption_.emplace(std::move(res));  // finish_key_schedule() keeps it
   return server_send_tickets();
 }
 
@@ -415,10 +409,12 @@ result<state> connection_core::server_on_certificate_verify(bytes body) {
 
 result<state> connection_core::server_on_finished(bytes body) {
   TLS13_TRY(check_finished(body, *client_hs_));
-  // The Finished we predicted for early tickets is the one just checked: same secret, same transcript.
-  TLS13_TRY(finish_key_schedule(!tickets_sent_));
+  // A resumption secret already there was derived for early tickets, from the Finished just checked
+  // (same secret, same transcript): those tickets are out.
+  const bool tickets_sent = resumption_.has_value();
+  TLS13_TRY(finish_key_schedule());
   TLS13_TRY(install_read(*client_app_));
-  if (!tickets_sent_) TLS13_TRY(server_send_tickets());
+  if (!tickets_sent) TLS13_TRY(server_send_tickets());
   tickets_due_early_ = false;
   return state::connected;
 }
