@@ -33,20 +33,6 @@ result<handshake::certificate_msg> connection_core::decode_peer_certificate(byte
   return msg;
 }
 
-result<void> connection_core::finish_key_schedule() {
-  // The transcript now ends with the client's Finished: the resumption secret (unless the server
-  // derived it ahead for early tickets), and the handshake traffic secrets are no longer needed
-  // (§7.1: erase what has served).
-  if (!resumption_) {
-    TLS13_TRY_ASSIGN(const auto th, transcript_->current());
-    TLS13_TRY_ASSIGN(auto res, master_->resumption(th));
-    resumption_.emplace(std::move(res));
-  }
-  client_hs_.reset();
-  server_hs_.reset();
-  return {};
-}
-
 result<void> connection_core::verify_peer_chain(const handshake::certificate_msg& msg, peer_role whose) {
   std::vector<bytes> chain;
   chain.reserve(msg.entries.size());
