@@ -34,7 +34,7 @@ class recording_provider : public default_provider {
   result<server_share> respond_key_exchange(named_group g, bytes client_share) override {
     auto r = default_provider::respond_key_exchange(g, client_share);
     // (EC)DHE answers come from start_key_exchange, already noted; hybrid ones do not.
-    if (r && (shares().empty() || shares().back() != hex_of(r->key_share))) note(r->key_share);
+    if (r && (shares().empty() || shares().back() != test::hex(r->key_share))) note(r->key_share);
     return r;
   }
   std::vector<std::string> shares() {
@@ -57,17 +57,9 @@ class recording_provider : public default_provider {
 
  private:
   std::mutex m_;
-  static std::string hex_of(bytes share) {
-    std::string h;
-    for (auto b : share) {
-      h += "0123456789abcdef"[std::to_integer<int>(b) >> 4];
-      h += "0123456789abcdef"[std::to_integer<int>(b) & 15];
-    }
-    return h;
-  }
   void note(bytes share) {
     std::lock_guard lock(m_);
-    shares_.push_back(hex_of(share));
+    shares_.push_back(test::hex(share));
   }
   std::vector<named_group> hints_;
   std::vector<kx_side> sides_;
