@@ -119,6 +119,7 @@ class connection_core {
   // `share_ready`: the client sent a key share we take, so psk_dhe_ke needs no HelloRetryRequest.
   result<void> server_try_psk(const handshake::client_hello& ch, bytes message, std::string_view sni,
                               std::string_view alpn, bool share_ready);
+  std::size_t server_tickets_to_send() const noexcept;  // how many, now (0: none)
   result<void> server_send_tickets();
   result<void> server_send_early_tickets();
   result<void> client_start_early_data();  // after the ClientHello offering early_data went out

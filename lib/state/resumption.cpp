@@ -323,13 +323,19 @@ result<handshake::state> connection_core::server_on_end_of_early_data(bytes body
   return handshake::state::server_wait_finished;
 }
 
-result<void> connection_core::server_send_tickets() {
-  if (we_closed_) return {};  // nothing may follow our close_notify (§6.1)
-  const auto& cfg = *server_cfg_;
-  const std::size_t n = std::min<std::size_t>(
-      psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);
+std::size_t connection_core::server_tickets_to_send() const noexcept {
+  if (we_closed_) return 0;  // nothing may follow our close_notify (§6.1)
   // Only tickets the client can use with a mode we take (§4.2.9).
-  if (n == 0 || !(peer_offers_psk_dhe_ || peer_offers_psk_ke_) || !resumption_) return {};
+  if (!(peer_offers_psk_dhe_ || peer_offers_psk_ke_)) return 0;
+  const auto& cfg = *server_cfg_;
+  return std::min<std::size_t>(
+      psk_accepted_ ? cfg.tickets_after_resumption : cfg.tickets_after_full_handshake, 255);
+}
+
+result<void> connection_core::server_send_tickets() {
+  const auto& cfg = *server_cfg_;
+  const std::size_t n = server_tickets_to_send();
+  if (n == 0 || !resumption_) return {};
   const auto now = provider_->now();
   const auto lifetime =
       static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));

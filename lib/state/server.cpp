@@ -374,8 +374,8 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   // with accepted 0-RTT (EndOfEarlyData and the early data come first), and not with stateful
   // tickets: a session store entry (maybe a network round trip) only for a client that finished.
   const bool client_auth = !psk_accepted_ && cfg.client_authentication != client_auth::none;
-  tickets_due_early_ =
-      cfg.tickets_before_client_finished && !client_auth && !info_.early_data_accepted && !cfg.session_store;
+  tickets_due_early_ = cfg.tickets_before_client_finished && !client_auth && !info_.early_data_accepted &&
+                       !cfg.session_store && server_tickets_to_send() > 0;
   return {};
 }
 
