@@ -72,18 +72,18 @@ fi
 
 # --- ThreadSanitizer: the state shared across threads (ticket store, ticket-key ring, anti-replay store),
 # hammered by the stress test and the concurrent replay tests, the Redis-backed stores and their connection pool
-# (8 threads on one store), the shared metrics counters, and tls13::stream in full duplex on a
+# (8 threads on one store), the shared metrics counters, the verifier's accepted-chain cache, and tls13::stream in full duplex on a
 # 4-thread io_context (asio_soak_test: strands, the write gate, KeyUpdate answers). Only those targets
 # are built here (the Asio adapter is on, but none of its other tests are built).
 if ((sanitize)); then
   tsan_targets=(state_session_stress_test state_early_data_test state_resumption_test state_metrics_test asio_soak_test
-                redis_stress_test)
+                redis_stress_test x509_verifier_test)
   if configure_build build-tsan -DTLS13_TSAN=ON -DTLS13_BUILD_TESTS=ON -DTLS13_BUILD_BENCH=OFF -DTLS13_BUILD_ASIO=ON \
        -DTLS13_BUILD_TOOLS=OFF -DTLS13_BUILD_EXAMPLES=OFF -DTLS13_SANITIZE=OFF -DTLS13_FUZZ=OFF &&
      cmake --build build-tsan -j "$TLS13_JOBS" --target "${tsan_targets[@]}"; then
     TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
       run_suite tsan build-tsan \
-      -R '^(SessionStress|EarlyData|AntiReplay|Resumption|SessionTicket|TicketStore|TicketKeyRing|Metrics|AsioSoak|RedisStress)\.'
+      -R '^(SessionStress|EarlyData|AntiReplay|Resumption|SessionTicket|TicketStore|TicketKeyRing|Metrics|AsioSoak|RedisStress|AcceptedChainCache)\.'
   else
     failures+=("configure/build of build-tsan/") total_fail=$((total_fail + 1))
   fi

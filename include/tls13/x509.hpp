@@ -119,6 +119,12 @@ struct verifier_options {
   verify_policy policy{};
   ocsp_policy ocsp{};
   x509_verify_callback verify_callback{};  // empty: the strict policy decides alone (the default)
+  // The default verifier remembers the last `cache_entries` chains it accepted (with the name, role
+  // and whether OCSP was asked for) and accepts them again without rebuilding their path, for
+  // `cache_ttl` and never past the earliest notAfter on the path. Not used with a verify callback
+  // or a stapled OCSP response. 0 turns it off. docs/X509.md, "Accepted-chain cache".
+  std::size_t cache_entries = 64;
+  std::chrono::seconds cache_ttl{300};
 };
 
 // The outcome of one validation, with what the `tls13 verify` command prints.

@@ -21,6 +21,7 @@
 #include "x509/hostname.hpp"
 #include "x509/policy_checks.hpp"
 #include "x509/trust_store_impl.hpp"
+#include "x509/verified_paths.hpp"
 #include "x509/x509_util.hpp"
 
 namespace tls13 {
@@ -194,6 +195,16 @@ int x509_error_for(const failure& f, int depth) {
 }
 
 // One verification: the parsed input, the attempts, and what the report needs.
+std::optional<std::chrono::system_clock::time_point> earliest_not_after(STACK_OF(X509) * path) {
+  std::optional<std::chrono::system_clock::time_point> earliest;
+  for (int i = 0; i < sk_X509_num(path); ++i) {
+    const auto t = to_time_point(X509_get0_notAfter(sk_X509_value(path, i)));
+    if (!t) return std::nullopt;
+    if (!earliest || *t < *earliest) earliest = t;
+  }
+  return earliest;
+}
+
 class path_validation {
  public:
   path_validation(const trust_store& roots, const verify_request& req, const verifier_options& opts,
@@ -201,6 +212,8 @@ class path_validation {
       : roots_(roots), req_(req), opts_(opts), details_(details) {}
 
   verify_report run();
+  // After a successful run: the earliest notAfter on the accepted path (nullopt if one did not parse).
+  std::optional<std::chrono::system_clock::time_point> path_not_after() const { return path_not_after_; }
 
  private:
   // One path build with libcrypto's calls of the verify callback recorded (application callback set).
@@ -249,6 +262,7 @@ class path_validation {
   unsigned attempt_no_ = 0;
   der_chain chain_;
   std::vector<std::string> subjects_;
+  std::optional<std::chrono::system_clock::time_point> path_not_after_;
 };
 
 check_result path_validation::parse_input() {
@@ -332,6 +346,7 @@ check_result path_validation::on_path(X509_STORE_CTX* ctx) {
   if (!f) f = check_stapled_ocsp(req_, path, opts_.ocsp, now_);
   if (f) note_culprit(path, num_untrusted, *f);
   keep_path(path, !f);
+  if (!f) path_not_after_ = earliest_not_after(path);
   return f;
 }
 
@@ -523,18 +538,25 @@ verify_report path_validation::run() {
 class default_verifier final : public certificate_verifier {
  public:
   default_verifier(std::shared_ptr<const trust_store> roots, verifier_options o)
-      : roots_(std::move(roots)), opts_(o) {}
+      : roots_(std::move(roots)), opts_(std::move(o)), accepted_(opts_.cache_entries, opts_.cache_ttl) {}
 
   result<void> verify(const verify_request& req) const override {
     if (!roots_) return certificate_errc::unknown_issuer;
-    const verify_report r = path_validation(*roots_, req, opts_, false).run();
+    verify_request at = req;  // one validation time for the check and the cache
+    if (at.now == std::chrono::system_clock::time_point{}) at.now = std::chrono::system_clock::now();
+    const bool cacheable = accepted_.applies_to(at, opts_);
+    if (cacheable && accepted_.accepted(at, at.now)) return {};
+    path_validation v(*roots_, at, opts_, false);
+    const verify_report r = v.run();
     if (r.error) return r.error;
+    if (cacheable && v.path_not_after()) accepted_.remember(at, at.now, *v.path_not_after());
     return {};
   }
 
  private:
   std::shared_ptr<const trust_store> roots_;
   verifier_options opts_;
+  mutable verified_paths accepted_;
 };
 
 }  // namespace
