@@ -2,6 +2,7 @@
 // HelloRetryRequest), EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify,
 // Finished; then our [Certificate, CertificateVerify,] Finished.
 #include <algorithm>
+#include <array>
 
 #include "handshake/messages/extension_bodies.hpp"
 #include "handshake/messages/extension_writer.hpp"
@@ -102,10 +103,16 @@ result<void> connection_core::client_build_hello(std::vector<std::byte>& out, by
 
 result<void> connection_core::client_send_hello() {
   const auto& cfg = *client_cfg_;
-  TLS13_TRY(provider_->random(client_random_));
+  // Random and (compatibility mode) legacy_session_id from one draw: each call of libcrypto's DRBG
+  // costs a lock, a fork check and a re-key of its AES-CTR state, more than the octets themselves.
+  std::array<std::byte, 64> draw{};
+  static_assert(sizeof(client_random_) + sizeof(session_id_) == sizeof(draw));
+  const std::size_t n = cfg.middlebox_compat ? draw.size() : client_random_.size();
+  TLS13_TRY(provider_->random(mut_bytes(draw.data(), n)));
+  std::copy_n(draw.begin(), client_random_.size(), client_random_.begin());
   if (cfg.middlebox_compat) {
     session_id_size_ = session_id_.size();
-    TLS13_TRY(provider_->random(session_id_));
+    std::copy_n(draw.begin() + client_random_.size(), session_id_.size(), session_id_.begin());
   }
   for (const named_group g : initial_share_groups(effective_groups(cfg, *provider_), cfg.key_shares)) {
     TLS13_TRY_ASSIGN(auto kx, provider_->start_key_exchange(g));

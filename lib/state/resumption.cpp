@@ -4,6 +4,7 @@
 // into psk_ke. Anything that makes a ticket unusable falls back to a full handshake; only a bad
 // binder on the identity the server picked is fatal (§4.2.11).
 #include <algorithm>
+#include <array>
 
 #include "handshake/messages/extension_writer.hpp"
 #include "keyschedule/finished.hpp"
@@ -339,14 +340,16 @@ result<void> connection_core::server_send_tickets() {
   const auto now = provider_->now();
   const auto lifetime =
       static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.ticket_lifetime.count(), max_ticket_lifetime));
+  // Every ticket's ticket_age_add from one draw (one DRBG call instead of one per ticket).
+  std::array<std::byte, 4 * 255> age_adds{};  // n <= 255 (server_tickets_to_send)
+  TLS13_TRY(provider_->random(mut_bytes(age_adds.data(), 4 * n)));
   for (std::size_t i = 0; i < n; ++i) {
     session::ticket_contents t;
     // A counter, unique per ticket of this connection (§4.6.1); two octets, as NSS and RFC 8448 use.
     const std::byte nonce[2] = {static_cast<std::byte>(i >> 8), static_cast<std::byte>(i)};
     TLS13_TRY_ASSIGN(t.psk, resumption_->resumption_psk(nonce));
-    std::array<std::byte, 4> add{};
-    TLS13_TRY(provider_->random(add));
-    for (auto b : add) t.age_add = t.age_add << 8 | std::to_integer<std::uint32_t>(b);
+    for (std::size_t k = 0; k < 4; ++k)
+      t.age_add = t.age_add << 8 | std::to_integer<std::uint32_t>(age_adds[4 * i + k]);
     t.suite = suite_;
     t.lifetime = lifetime;
     t.issued = now;
