@@ -206,7 +206,9 @@ result<state> connection_core::client_on_server_hello(const handshake::server_he
   if (!early_writable_) {
     // D.4: in compatibility mode the CCS precedes our first encrypted record, whichever it is: the
     // second flight, or an alert about the server's flight (middleboxes and peers expect it first).
-    if (client_cfg_->middlebox_compat && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
+    // Written with that record, not now: a server that sends its ServerHello ahead of the rest of
+    // its flight would otherwise cost us a write of the CCS alone.
+    if (client_cfg_->middlebox_compat && !sent_ccs_) sent_ccs_ = ccs_due_ = true;
     TLS13_TRY(install_write(*client_hs_));
   }
   return state::client_wait_ee;

@@ -73,7 +73,14 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
       return r.error();
     }
   }
-  if (tickets_due_early_) {  // our flight is queued, normally written at the last flush
+  if (flight_due_) {  // our ServerHello was written: now the rest of the flight
+    const flight_inputs rest = std::move(*flight_due_);
+    flight_due_.reset();
+    if (auto r = server_complete_flight(rest); !r) {
+      fail(r.error());
+      return r.error();
+    }
+  } else if (tickets_due_early_) {  // our flight is queued, normally written at the last flush
     if (auto r = server_send_early_tickets(); !r) {
       fail(r.error());
       return r.error();
@@ -343,6 +350,11 @@ result<state> connection_core::on_post_handshake(incoming kind, bytes body) {
 
 result<void> connection_core::seal(content_type type, bytes payload) {
   if (out_ == nullptr) return internal_errc::invalid_state;
+  if (ccs_due_) {  // D.4: the compatibility CCS right before our first protected record
+    ccs_due_ = false;
+    const std::byte one[] = {std::byte{1}};
+    TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
+  }
   TLS13_TRY(records_.write(type, payload, *out_));
   pending_flush_ = true;
   return {};
@@ -416,6 +428,7 @@ void connection_core::fail(std::error_code ec) {
   psk_.reset();
   offered_ticket_.reset();
   client_early_.reset();
+  flight_due_.reset();  // its (EC)DHE secret
   early_writable_ = false;
   records_.clear_keys();
   app_len_ = app_offset_ = 0;
@@ -498,7 +511,8 @@ void connection_core::close(output_sink& out) {
   out_ = nullptr;
   we_closed_ = true;
   tickets_due_early_ = false;  // nothing may follow our close_notify (§6.1)
-  pending_flush_ = false;      // the caller flushes what close() appended
+  flight_due_.reset();
+  pending_flush_ = false;  // the caller flushes what close() appended
 }
 
 }  // namespace tls13

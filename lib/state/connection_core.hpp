@@ -97,7 +97,17 @@ class connection_core {
   result<handshake::state> server_on_certificate(bytes body);
   result<handshake::state> server_on_certificate_verify(bytes body);
   result<handshake::state> server_on_finished(bytes body);
-  result<void> server_send_flight(const handshake::client_hello& ch, bytes message);
+  // What the flight after the ServerHello needs from the ClientHello, decoded before anything is
+  // sent, so that the rest of the flight may wait for the next poll() (flush_server_hello_early).
+  struct flight_inputs {
+    secret shared_secret;  // (EC)DHE output; empty with psk_ke
+    std::optional<std::uint16_t> peer_record_size_limit;
+    bool ocsp_requested = false;
+    bool early_data_offered = false;
+  };
+  result<flight_inputs> server_flight_inputs(const handshake::client_hello& ch) const;
+  result<void> server_complete_flight(const flight_inputs& in);
+  result<void> server_send_flight(const flight_inputs& in);
   // A HelloRetryRequest for `group`, or `group_error` when no group is possible.
   result<handshake::state> server_retry_or_fail(const handshake::client_hello& ch, bytes ch1,
                                                 named_group group, std::error_code group_error,
@@ -196,13 +206,15 @@ class connection_core {
   std::array<std::byte, 32> session_id_{};
   std::size_t session_id_size_ = 0;
   bool sent_ccs_ = false;
+  bool ccs_due_ = false;  // client: the compatibility CCS goes out before our next record (D.4)
   bool retried_ = false;
   bool cert_requested_ = false;
   std::vector<std::byte> cert_request_context_;
   std::vector<std::byte> peer_leaf_;  // DER of the peer's leaf, for CertificateVerify
 
   // server-only state
-  bool tickets_due_early_ = false;  // the next poll() makes the tickets (§4.6.1 Note)
+  bool tickets_due_early_ = false;           // the next poll() makes the tickets (§4.6.1 Note)
+  std::optional<flight_inputs> flight_due_;  // the ServerHello is out; the next poll() sends the rest
   std::shared_ptr<const certified_key> chosen_key_;
   signature_scheme chosen_scheme_{};
 

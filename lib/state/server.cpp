@@ -191,6 +191,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   session_id_size_ = ch.legacy_session_id.size();
   std::copy(ch.legacy_session_id.begin(), ch.legacy_session_id.end(), session_id_.begin());
 
+  TLS13_TRY_ASSIGN(auto rest, server_flight_inputs(ch));
   // psk_ke: no key_share in the ServerHello, no (EC)DHE input to the key schedule (§4.2.9, §7.1).
   server_share answer;
   if (!psk_ke_) {
@@ -226,22 +227,52 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   TLS13_TRY(send_plain_handshake(sh));
   // D.4: a CCS after our first handshake message when the client is in compatibility mode.
   if (session_id_size_ != 0 && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
-  TLS13_TRY(derive_handshake_keys(answer.shared_secret.view()));
+  rest.shared_secret = std::move(answer.shared_secret);
+  // §4.3.2: no CertificateRequest when resuming; the ticket carries the client's identity.
+  const state next = info_.early_data_accepted ? state::server_wait_eoed
+                     : server_cfg_->client_authentication != client_auth::none && !psk_accepted_
+                         ? state::server_wait_cert
+                         : state::server_wait_finished;
+  // With a certificate to sign, the ServerHello leaves on its own: the client computes its shared
+  // secret and handshake keys while we sign. The rest of the flight follows at the next poll().
+  if (!psk_accepted_ && server_cfg_->flush_server_hello_early) {
+    flight_due_.emplace(std::move(rest));
+    pending_flush_ = true;
+    return next;
+  }
+  TLS13_TRY(server_complete_flight(rest));
+  return next;
+}
+
+result<connection_core::flight_inputs> connection_core::server_flight_inputs(
+    const handshake::client_hello& ch) const {
+  flight_inputs in;
+  const auto& ext = ch.extensions;
+  if (ext.has(extension_type::record_size_limit)) {
+    TLS13_TRY_ASSIGN(in.peer_record_size_limit,
+                     handshake::decode_record_size_limit(ext.get(extension_type::record_size_limit)));
+  }
+  // status_request matters only when we have a staple to send (and so is read only then).
+  if (!psk_accepted_ && chosen_key_ && chosen_key_->ocsp && ext.has(extension_type::status_request)) {
+    TLS13_TRY_ASSIGN(in.ocsp_requested,
+                     handshake::decode_status_request_ch(ext.get(extension_type::status_request)));
+  }
+  in.early_data_offered = ext.has(extension_type::early_data);
+  return in;
+}
+
+// Everything after the ServerHello (and CCS): handshake keys, then EncryptedExtensions to Finished.
+result<void> connection_core::server_complete_flight(const flight_inputs& in) {
+  TLS13_TRY(derive_handshake_keys(in.shared_secret.view()));
   TLS13_TRY(install_write(*server_hs_));
   if (info_.early_data_accepted) {
     TLS13_TRY(install_read(*client_early_));  // 0-RTT data, then EndOfEarlyData, come under it
   } else {
     TLS13_TRY(install_read(*client_hs_));
     // Rejected 0-RTT: the client's early records are skipped until one decrypts (§4.2.10).
-    if (ch.extensions.has(extension_type::early_data))
-      records_.skip_undecryptable(early_skip_budget(*server_cfg_));
+    if (in.early_data_offered) records_.skip_undecryptable(early_skip_budget(*server_cfg_));
   }
-  TLS13_TRY(server_send_flight(ch, message));
-  if (info_.early_data_accepted) return state::server_wait_eoed;
-  // §4.3.2: no CertificateRequest when resuming; the ticket carries the client's identity.
-  if (server_cfg_->client_authentication != client_auth::none && !psk_accepted_)
-    return state::server_wait_cert;
-  return state::server_wait_finished;
+  return server_send_flight(in);
 }
 
 result<state> connection_core::server_retry_or_fail(const handshake::client_hello& ch, bytes ch1,
@@ -292,14 +323,12 @@ result<void> connection_core::server_send_hello_retry(const handshake::client_he
   return {};
 }
 
-result<void> connection_core::server_send_flight(const handshake::client_hello& ch, bytes) {
+result<void> connection_core::server_send_flight(const flight_inputs& in) {
   const auto& cfg = *server_cfg_;
   std::vector<std::byte> ext;
   writer w(ext);
-  if (ch.extensions.has(extension_type::record_size_limit)) {
-    TLS13_TRY_ASSIGN(const std::uint16_t limit, handshake::decode_record_size_limit(
-                                                    ch.extensions.get(extension_type::record_size_limit)));
-    records_.set_peer_record_size_limit(limit);
+  if (in.peer_record_size_limit) {
+    records_.set_peer_record_size_limit(*in.peer_record_size_limit);
     if (cfg.record_size_limit != 0) {
       TLS13_TRY(
           handshake::add_extension(w, extension_type::record_size_limit, [&](writer& b) -> result<void> {
@@ -348,10 +377,8 @@ result<void> connection_core::server_send_flight(const handshake::client_hello& 
   if (!psk_accepted_) {
     // OCSP stapling (RFC 8446 §4.4.2.1): a usable response, to a client that asked, on the leaf's entry.
     std::vector<std::byte> leaf_ext;
-    if (chosen_key_->ocsp && ch.extensions.has(extension_type::status_request)) {
-      TLS13_TRY_ASSIGN(const bool ocsp, handshake::decode_status_request_ch(
-                                            ch.extensions.get(extension_type::status_request)));
-      const auto staple = ocsp ? chosen_key_->ocsp->usable(chosen_key_->chain, provider_->now()) : nullptr;
+    if (chosen_key_->ocsp && in.ocsp_requested) {
+      const auto staple = chosen_key_->ocsp->usable(chosen_key_->chain, provider_->now());
       if (staple) {
         writer lw(leaf_ext);
         TLS13_TRY(

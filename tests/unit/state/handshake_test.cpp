@@ -88,6 +88,9 @@ INSTANTIATE_TEST_SUITE_P(
 // The compatibility CCS (RFC 8446 D.4) waits for company: with the server's whole flight at hand the
 // client's CCS and Finished leave in one flush (one transport write); with the ServerHello alone the
 // CCS stays queued, ahead of anything encrypted, and the driver sends it when it goes to read.
+// D.4: the client's compatibility CCS is written with its next record (the second flight, or an
+// alert), never alone: not when the whole server flight came at once, nor when the ServerHello came
+// ahead of the rest (server_config::flush_server_hello_early), which would cost a write of 6 octets.
 TEST(Handshake, CompatibilityCcsGoesOutWithTheSecondFlight) {
   constexpr std::byte ccs_record[] = {std::byte{20}, std::byte{3}, std::byte{3},
                                       std::byte{0},  std::byte{1}, std::byte{1}};
@@ -105,21 +108,42 @@ TEST(Handshake, CompatibilityCcsGoesOutWithTheSecondFlight) {
     ASSERT_GT(flight.size(), 5u);
     const std::size_t sh_size =
         5 + (std::to_integer<std::size_t>(flight[3]) << 8 | std::to_integer<std::size_t>(flight[4]));
-    const std::size_t give = whole_flight ? flight.size() : sh_size;
-    input_window in{mut_bytes(flight.data(), give)};
+    std::size_t given = whole_flight ? flight.size() : sh_size;
+    input_window in{mut_bytes(flight.data(), given)};
     auto ev = p.client.conn->poll(in, p.client.out);
     ASSERT_TRUE(ev) << ev.error().message();
+    if (!whole_flight) {
+      EXPECT_TRUE(std::holds_alternative<events::need_input>(*ev));
+      EXPECT_EQ(p.client.out.size(), 0u);  // the CCS waits for the record it precedes
+      input_window rest{mut_bytes(flight.data() + sh_size, flight.size() - sh_size)};
+      ev = p.client.conn->poll(rest, p.client.out);
+      ASSERT_TRUE(ev) << ev.error().message();
+    }
+    EXPECT_TRUE(std::holds_alternative<events::handshake_done>(*ev));  // no flush for the CCS alone
     const auto out = p.client.out.data();
     ASSERT_TRUE(starts_with_ccs(out));
-    if (whole_flight) {
-      EXPECT_TRUE(std::holds_alternative<events::handshake_done>(*ev));  // no flush for the CCS alone
-      ASSERT_GT(out.size(), sizeof ccs_record + 5);
-      EXPECT_EQ(out[sizeof ccs_record], std::byte{23});  // the Finished, encrypted, right behind it
-    } else {
-      EXPECT_TRUE(std::holds_alternative<events::need_input>(*ev));
-      EXPECT_EQ(out.size(), sizeof ccs_record);
-    }
+    ASSERT_GT(out.size(), sizeof ccs_record + 5);
+    EXPECT_EQ(out[sizeof ccs_record], std::byte{23});  // the Finished, encrypted, right behind it
   }
+}
+
+// An alert about the server's flight is the client's first protected record: the CCS precedes it.
+TEST(Handshake, CompatibilityCcsPrecedesAnAlertAboutTheFlight) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());
+  std::vector<std::byte> flight(p.server.out.data().begin(), p.server.out.data().end());
+  p.server.out.clear();
+  flight.back() ^= std::byte{1};  // the last record (under the handshake key) no longer opens
+  input_window in{mut_bytes(flight.data(), flight.size())};
+  auto ev = p.client.conn->poll(in, p.client.out);
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error(), make_error_code(protocol_errc::bad_record_mac));
+  const auto out = p.client.out.data();
+  ASSERT_GE(out.size(), 6u + 5u);
+  EXPECT_EQ(out[0], std::byte{20});  // CCS
+  EXPECT_EQ(out[6], std::byte{23});  // then the alert, encrypted
 }
 
 TEST(Handshake, ClassicalServerTakesTheSecondDefaultShare) {

@@ -1,0 +1,142 @@
+// How the server's first flight is written (server_config::flush_server_hello_early): in a full
+// handshake the ServerHello (and the compatibility CCS) leave at once and the rest of the flight
+// (EncryptedExtensions .. Finished, under the handshake key) at the next poll(), so the client
+// computes its shared secret while the server signs. Resumptions, or the option off: one write.
+#include <gtest/gtest.h>
+
+#include "pair.hpp"
+#include "tls13/session.hpp"
+
+namespace tls13 {
+namespace {
+
+using test::make_pair;
+
+struct setup {
+  std::shared_ptr<client_config> client = std::make_shared<client_config>();
+  std::shared_ptr<server_config> server = std::make_shared<server_config>();
+  setup() {
+    client->verifier = test::test_verifier();
+    client->ticket_store = make_memory_ticket_store();
+    server->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
+    server->ticket_keys = ticket_key_ring::create();
+  }
+};
+
+// The content types of the records in `wire`, in order.
+std::vector<int> record_types(bytes wire) {
+  std::vector<int> types;
+  while (wire.size() >= 5) {
+    const std::size_t len =
+        std::to_integer<std::size_t>(wire[3]) << 8 | std::to_integer<std::size_t>(wire[4]);
+    EXPECT_GE(wire.size(), 5 + len);
+    if (wire.size() < 5 + len) break;
+    types.push_back(std::to_integer<int>(wire[0]));
+    wire = wire.subspan(5 + len);
+  }
+  EXPECT_TRUE(wire.empty());
+  return types;
+}
+
+constexpr int ccs = 20, alert = 21, handshake = 22, app_data = 23;
+
+// The server's first poll() after the ClientHello: its event and what it wrote.
+struct first_poll {
+  bool flushed = false;
+  std::vector<int> types;
+  std::size_t bytes = 0;
+};
+first_poll server_takes_client_hello(test::pair& p) {
+  EXPECT_TRUE(p.client.pump());
+  p.transfer();
+  input_window in{mut_bytes(p.server.inbox.data(), p.server.inbox.size())};
+  auto ev = p.server.conn->poll(in, p.server.out);
+  EXPECT_TRUE(ev) << ev.error().message();
+  p.server.inbox.erase(p.server.inbox.begin(),
+                       p.server.inbox.begin() + static_cast<std::ptrdiff_t>(in.consumed));
+  first_poll r;
+  r.flushed = ev && std::holds_alternative<events::flush>(*ev);
+  r.types = record_types(p.server.out.data());
+  r.bytes = p.server.out.size();
+  return r;
+}
+
+TEST(ServerFlight, ServerHelloLeavesAheadOfTheSignedRest) {
+  setup s;
+  ASSERT_TRUE(s.server->flush_server_hello_early);  // the default
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  EXPECT_TRUE(first.flushed);
+  // ServerHello and the compatibility CCS (the client uses middlebox compatibility by default).
+  EXPECT_EQ(first.types, (std::vector<int>{handshake, ccs}));
+  // The client takes the ServerHello alone (derives its handshake keys) and waits for the rest.
+  p.transfer();
+  ASSERT_TRUE(p.client.pump());
+  EXPECT_FALSE(p.client.done);
+  EXPECT_EQ(p.client.out.size(), 0u);
+  // The next poll writes the rest: all of it under the handshake key (then the tickets).
+  ASSERT_TRUE(p.server.pump());
+  const auto rest = record_types(p.server.out.data());
+  ASSERT_FALSE(rest.empty());
+  for (int t : rest) EXPECT_EQ(t, app_data);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.client.conn->info().peer_authenticated);
+}
+
+TEST(ServerFlight, OneWriteWhenSwitchedOff) {
+  setup s;
+  s.server->flush_server_hello_early = false;
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  EXPECT_TRUE(first.flushed);
+  ASSERT_GE(first.types.size(), 3u);
+  EXPECT_EQ(first.types[0], handshake);
+  EXPECT_EQ(first.types[1], ccs);
+  EXPECT_EQ(first.types[2], app_data);  // EncryptedExtensions .. Finished
+  ASSERT_TRUE(p.handshake());
+}
+
+TEST(ServerFlight, ResumptionKeepsOneWrite) {
+  setup s;
+  {
+    auto p = make_pair(s.client, s.server);
+    ASSERT_TRUE(p.handshake());
+    ASSERT_TRUE(p.run());  // the tickets
+  }
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  EXPECT_TRUE(first.flushed);
+  ASSERT_GE(first.types.size(), 3u);
+  EXPECT_EQ(first.types[2], app_data);  // nothing slow after a PSK ServerHello: no separate write
+  ASSERT_TRUE(p.handshake());
+  EXPECT_TRUE(p.server.conn->info().resumed);
+}
+
+// A server that closes between the two writes sends nothing of the rest after its close_notify.
+TEST(ServerFlight, CloseBetweenTheWritesEndsTheFlight) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  ASSERT_EQ(first.types, (std::vector<int>{handshake, ccs}));
+  p.server.conn->close(p.server.out);
+  const auto with_close = p.server.out.size();
+  EXPECT_EQ(record_types(p.server.out.data()), (std::vector<int>{handshake, ccs, alert}));
+  p.server.pump();
+  EXPECT_EQ(p.server.out.size(), with_close);
+  EXPECT_FALSE(p.server.done);
+}
+
+// The same through HelloRetryRequest: the second ServerHello leaves early too.
+TEST(ServerFlight, AfterHelloRetryRequest) {
+  setup s;
+  s.client->groups = {named_group::secp256r1, named_group::x25519};
+  s.client->key_shares = 1;  // only P-256 is sent
+  s.server->groups = {named_group::x25519};
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.client.conn->info().hello_retry);
+  EXPECT_EQ(p.client.conn->info().group, named_group::x25519);
+}
+
+}  // namespace
+}  // namespace tls13
