@@ -463,7 +463,8 @@ result<void> connection_core::resolve_replay_check(replay_verdict verdict) noexc
 }
 
 bool connection_core::can_write() const noexcept {
-  if (error_ || we_closed_) return false;
+  // flight_due_: our ServerHello is out but not the rest, so no application key yet.
+  if (error_ || we_closed_ || flight_due_) return false;
   switch (state_) {
     case state::connected:
       return true;
@@ -507,6 +508,17 @@ void connection_core::abort(alert_description alert, output_sink& out) {
 void connection_core::close(output_sink& out) {
   if (we_closed_ || error_) return;
   out_ = &out;
+  // Between our ServerHello and the rest of the flight: the rest first, as in one write, so that
+  // the keys to read the client's answer (its CCS, then a protected close_notify or alert) exist.
+  if (flight_due_) {
+    const flight_inputs rest = std::move(*flight_due_);
+    flight_due_.reset();
+    if (auto r = server_complete_flight(rest); !r) {
+      fail(r.error());
+      out_ = nullptr;
+      return;
+    }
+  }
   (void)send_alert(alert_description::close_notify);
   out_ = nullptr;
   we_closed_ = true;

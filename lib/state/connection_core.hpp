@@ -46,7 +46,7 @@ class connection_core {
   void abort(alert_description alert, output_sink& out);
   result<void> key_update(output_sink& out, bool request_peer_update);
   bool is_handshaking() const noexcept { return state_ != handshake::state::connected; }
-  bool wants_write() const noexcept { return pending_flush_; }
+  bool wants_write() const noexcept { return pending_flush_ || flight_due_.has_value(); }
   void prepare_next_handshake() noexcept;
   const session_info& info() const noexcept { return info_; }
   result<void> export_keying_material(mut_bytes out, std::string_view label, bytes context) const;

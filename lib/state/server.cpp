@@ -236,6 +236,9 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   // With a certificate to sign, the ServerHello leaves on its own: the client computes its shared
   // secret and handshake keys while we sign. The rest of the flight follows at the next poll().
   if (!psk_accepted_ && server_cfg_->flush_server_hello_early) {
+    // §5.1: nothing may follow the ClientHello in its record (the read key changes after it);
+    // install_read() checks that when the flight is made at once, so check it before deferring.
+    if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
     flight_due_.emplace(std::move(rest));
     pending_flush_ = true;
     return next;

@@ -545,11 +545,12 @@ class default_verifier final : public certificate_verifier {
     verify_request at = req;  // one validation time for the check and the cache
     if (at.now == std::chrono::system_clock::time_point{}) at.now = std::chrono::system_clock::now();
     const bool cacheable = accepted_.applies_to(at, opts_);
-    if (cacheable && accepted_.accepted(at, at.now)) return {};
+    const std::uint64_t generation = roots_->native().generation.load(std::memory_order_acquire);
+    if (cacheable && accepted_.accepted(at, at.now, generation)) return {};
     path_validation v(*roots_, at, opts_, false);
     const verify_report r = v.run();
     if (r.error) return r.error;
-    if (cacheable && v.path_not_after()) accepted_.remember(at, at.now, *v.path_not_after());
+    if (cacheable && v.path_not_after()) accepted_.remember(at, at.now, generation, *v.path_not_after());
     return {};
   }
 

@@ -37,6 +37,7 @@ result<void> trust_store::add_der(bytes der) {
   if (X509_STORE_add_cert(impl_->store, x.get()) != 1) {
     ERR_clear_error();  // a duplicate is not an error worth failing for
   }
+  impl_->generation.fetch_add(1, std::memory_order_acq_rel);
   return {};
 }
 
@@ -56,6 +57,7 @@ result<void> trust_store::add_directory(const std::string& path) {
     ERR_clear_error();
     return internal_errc::invalid_argument;
   }
+  impl_->generation.fetch_add(1, std::memory_order_acq_rel);
   return {};
 }
 

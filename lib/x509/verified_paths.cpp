@@ -18,14 +18,15 @@ bool verified_paths::same_request(const entry& e, const verify_request& req) noe
   return true;
 }
 
-bool verified_paths::accepted(const verify_request& req, time_point now) const {
+bool verified_paths::accepted(const verify_request& req, time_point now, std::uint64_t generation) const {
   std::lock_guard lock(mu_);
   return std::any_of(entries_.begin(), entries_.end(), [&](const entry& e) {
-    return now >= e.accepted_at && now < e.expires && same_request(e, req);
+    return e.generation == generation && now >= e.accepted_at && now < e.expires && same_request(e, req);
   });
 }
 
-void verified_paths::remember(const verify_request& req, time_point now, time_point path_not_after) {
+void verified_paths::remember(const verify_request& req, time_point now, std::uint64_t generation,
+                              time_point path_not_after) {
   const time_point expires = std::min(now + ttl_, path_not_after);
   if (expires <= now) return;
   entry fresh;
@@ -36,6 +37,7 @@ void verified_paths::remember(const verify_request& req, time_point now, time_po
   for (const auto& c : *req.chain) fresh.chain.emplace_back(c.begin(), c.end());
   fresh.accepted_at = now;
   fresh.expires = expires;
+  fresh.generation = generation;
   std::lock_guard lock(mu_);
   for (auto& e : entries_) {  // the same request again (its entry had expired): renew in place
     if (same_request(e, req)) {

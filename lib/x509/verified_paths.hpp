@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,10 +29,13 @@ class verified_paths {
     return capacity_ != 0 && ttl_.count() > 0 && !opts.verify_callback && req.ocsp_response.empty() &&
            req.chain != nullptr;
   }
-  // req was accepted at a time t with t <= now < that acceptance's expiry.
-  bool accepted(const verify_request& req, time_point now) const;
-  // req was accepted at `now`; path_not_after: the earliest notAfter on the accepted path.
-  void remember(const verify_request& req, time_point now, time_point path_not_after);
+  // req was accepted at a time t with t <= now < that acceptance's expiry, under the trust store's
+  // `generation` (trust_store::impl::generation: any change to the store is a miss).
+  bool accepted(const verify_request& req, time_point now, std::uint64_t generation) const;
+  // req was accepted at `now` under `generation` (read before the validation began);
+  // path_not_after: the earliest notAfter on the accepted path.
+  void remember(const verify_request& req, time_point now, std::uint64_t generation,
+                time_point path_not_after);
 
  private:
   struct entry {
@@ -40,6 +44,7 @@ class verified_paths {
     std::string server_name, ip_address;
     std::vector<std::vector<std::byte>> chain;
     time_point accepted_at{}, expires{};  // valid in [accepted_at, expires)
+    std::uint64_t generation = 0;         // of the trust store
   };
   static bool same_request(const entry& e, const verify_request& req) noexcept;
 

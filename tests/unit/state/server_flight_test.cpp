@@ -38,7 +38,7 @@ std::vector<int> record_types(bytes wire) {
   return types;
 }
 
-constexpr int ccs = 20, alert = 21, handshake = 22, app_data = 23;
+constexpr int ccs = 20, handshake = 22, app_data = 23;
 
 // The server's first poll() after the ClientHello: its event and what it wrote.
 struct first_poll {
@@ -112,18 +112,67 @@ TEST(ServerFlight, ResumptionKeepsOneWrite) {
   EXPECT_TRUE(p.server.conn->info().resumed);
 }
 
-// A server that closes between the two writes sends nothing of the rest after its close_notify.
-TEST(ServerFlight, CloseBetweenTheWritesEndsTheFlight) {
+// Between the two writes there is no application key: no 0.5-RTT data yet (§2: application data
+// only protected), and the driver is told that output is due.
+TEST(ServerFlight, NoApplicationDataBetweenTheWrites) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  ASSERT_EQ(first.types, (std::vector<int>{handshake, ccs}));
+  EXPECT_FALSE(p.server.conn->can_write());
+  EXPECT_TRUE(p.server.conn->wants_write());
+  const std::string secret = "secret";
+  EXPECT_FALSE(p.server.conn->write(as_bytes(secret.data(), secret.size()), p.server.out));
+  EXPECT_EQ(p.server.out.size(), first.bytes);  // nothing written, in the clear or otherwise
+  ASSERT_TRUE(p.server.pump());                 // the rest of the flight
+  EXPECT_TRUE(p.server.conn->can_write());      // 0.5-RTT from here (§4.4.4)
+}
+
+// §5.1: a message after the ClientHello in the same record spans the key change.
+TEST(ServerFlight, MessageAfterTheClientHelloInItsRecordIsRefused) {
+  setup s;
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());
+  auto wire = std::vector<std::byte>(p.client.out.data().begin(), p.client.out.data().end());
+  p.client.out.clear();
+  ASSERT_EQ(record_types(wire), (std::vector<int>{handshake}));
+  // A Finished (type 20, 32 octets) appended to the ClientHello's record.
+  wire.push_back(std::byte{20});
+  for (std::byte b : {std::byte{0}, std::byte{0}, std::byte{32}}) wire.push_back(b);
+  wire.insert(wire.end(), 32, std::byte{0});
+  const std::size_t len = wire.size() - 5;
+  wire[3] = static_cast<std::byte>(len >> 8);
+  wire[4] = static_cast<std::byte>(len & 0xff);
+  p.server.inbox = wire;
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::message_spans_key_change));
+  EXPECT_FALSE(p.server.conn->can_write());
+}
+
+// A server that closes between the two writes first completes the flight (as if written at once),
+// so it can read the client's protected answer; nothing follows its close_notify.
+TEST(ServerFlight, CloseBetweenTheWritesCompletesTheFlightFirst) {
   setup s;
   auto p = make_pair(s.client, s.server);
   const auto first = server_takes_client_hello(p);
   ASSERT_EQ(first.types, (std::vector<int>{handshake, ccs}));
   p.server.conn->close(p.server.out);
+  const auto types = record_types(p.server.out.data());
+  ASSERT_GE(types.size(), 4u);  // ServerHello, CCS, the flight, close_notify (both protected)
+  EXPECT_EQ(types[2], app_data);
+  EXPECT_EQ(types.back(), app_data);
   const auto with_close = p.server.out.size();
-  EXPECT_EQ(record_types(p.server.out.data()), (std::vector<int>{handshake, ccs, alert}));
   p.server.pump();
-  EXPECT_EQ(p.server.out.size(), with_close);
-  EXPECT_FALSE(p.server.done);
+  EXPECT_EQ(p.server.out.size(), with_close);  // no tickets after our close_notify
+  p.transfer();
+  ASSERT_TRUE(p.client.pump());  // checks the flight, sends Finished, sees our close_notify
+  EXPECT_TRUE(p.client.done);
+  EXPECT_TRUE(p.client.peer_closed);
+  p.client.conn->close(p.client.out);
+  p.transfer();
+  EXPECT_TRUE(p.server.pump()) << p.server.error.message();  // the client's CCS, Finished, close_notify
+  EXPECT_FALSE(p.server.error);
+  EXPECT_EQ(p.server.out.size(), 0u);
 }
 
 // The same through HelloRetryRequest: the second ServerHello leaves early too.

@@ -47,48 +47,57 @@ TEST(VerifiedPaths, RemembersUntilTtlOrNotAfterWhicheverIsFirst) {
   x509::verified_paths c(4, seconds(300));
   const auto t0 = pki::at(pki::t_2030);
   auto r = p.request(pki::t_2030);
-  EXPECT_FALSE(c.accepted(r, t0));
-  c.remember(r, t0, pki::at(pki::t_2040));
-  EXPECT_TRUE(c.accepted(r, t0));
-  EXPECT_TRUE(c.accepted(r, t0 + seconds(299)));
-  EXPECT_FALSE(c.accepted(r, t0 + seconds(300)));  // the time to live is over
-  EXPECT_FALSE(c.accepted(r, t0 - seconds(1)));    // a clock set back: validate again
+  EXPECT_FALSE(c.accepted(r, t0, 1));
+  c.remember(r, t0, 1, pki::at(pki::t_2040));
+  EXPECT_TRUE(c.accepted(r, t0, 1));
+  EXPECT_TRUE(c.accepted(r, t0 + seconds(299), 1));
+  EXPECT_FALSE(c.accepted(r, t0 + seconds(300), 1));  // the time to live is over
+  EXPECT_FALSE(c.accepted(r, t0 - seconds(1), 1));    // a clock set back: validate again
 
   x509::verified_paths d(4, seconds(300));
-  d.remember(r, t0, t0 + seconds(10));  // the path's earliest notAfter comes first
-  EXPECT_TRUE(d.accepted(r, t0 + seconds(9)));
-  EXPECT_FALSE(d.accepted(r, t0 + seconds(10)));
-  d.remember(r, t0 + seconds(20), t0 + seconds(10));  // already past: nothing kept
-  EXPECT_FALSE(d.accepted(r, t0 + seconds(20)));
+  d.remember(r, t0, 1, t0 + seconds(10));  // the path's earliest notAfter comes first
+  EXPECT_TRUE(d.accepted(r, t0 + seconds(9), 1));
+  EXPECT_FALSE(d.accepted(r, t0 + seconds(10), 1));
+  d.remember(r, t0 + seconds(20), 1, t0 + seconds(10));  // already past: nothing kept
+  EXPECT_FALSE(d.accepted(r, t0 + seconds(20), 1));
+}
+
+TEST(VerifiedPaths, AChangedTrustStoreIsAMiss) {
+  cache_pki p;
+  x509::verified_paths c(4, seconds(300));
+  const auto t0 = pki::at(pki::t_2030);
+  c.remember(p.request(pki::t_2030), t0, 7, pki::at(pki::t_2040));
+  EXPECT_TRUE(c.accepted(p.request(pki::t_2030), t0, 7));
+  EXPECT_FALSE(c.accepted(p.request(pki::t_2030), t0, 8));
 }
 
 TEST(VerifiedPaths, MatchesEveryInputExactly) {
   cache_pki p;
   x509::verified_paths c(8, seconds(300));
   const auto t0 = pki::at(pki::t_2030);
-  c.remember(p.request(pki::t_2030), t0, pki::at(pki::t_2040));
-  EXPECT_TRUE(c.accepted(p.request(pki::t_2030), t0));
-  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "other.test"), t0));
-  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "localhost", peer_role::client), t0));
+  c.remember(p.request(pki::t_2030), t0, 1, pki::at(pki::t_2040));
+  EXPECT_TRUE(c.accepted(p.request(pki::t_2030), t0, 1));
+  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "other.test"), t0, 1));
+  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "localhost", peer_role::client), t0, 1));
   auto asked = p.request(pki::t_2030);
   asked.ocsp_requested = true;
-  EXPECT_FALSE(c.accepted(asked, t0));
+  EXPECT_FALSE(c.accepted(asked, t0, 1));
   auto ip = p.request(pki::t_2030, "");
   ip.ip_address = "127.0.0.1";
-  EXPECT_FALSE(c.accepted(ip, t0));
+  EXPECT_FALSE(c.accepted(ip, t0, 1));
   // The leaf alone, a flipped octet, an extra certificate: other chains.
   std::vector<bytes> leaf_only{p.chain[0]};
   auto r = p.request(pki::t_2030);
   r.chain = &leaf_only;
-  EXPECT_FALSE(c.accepted(r, t0));
+  EXPECT_FALSE(c.accepted(r, t0, 1));
   auto flipped = p.ders;
   flipped[1][flipped[1].size() / 2] ^= std::byte{1};
   std::vector<bytes> flipped_views(flipped.begin(), flipped.end());
   r.chain = &flipped_views;
-  EXPECT_FALSE(c.accepted(r, t0));
+  EXPECT_FALSE(c.accepted(r, t0, 1));
   std::vector<bytes> longer{p.chain[0], p.chain[1], p.chain[1]};
   r.chain = &longer;
-  EXPECT_FALSE(c.accepted(r, t0));
+  EXPECT_FALSE(c.accepted(r, t0, 1));
 }
 
 TEST(VerifiedPaths, KeepsAtMostItsCapacityOldestOut) {
@@ -96,12 +105,12 @@ TEST(VerifiedPaths, KeepsAtMostItsCapacityOldestOut) {
   x509::verified_paths c(2, seconds(300));
   const auto t0 = pki::at(pki::t_2030);
   const auto until = pki::at(pki::t_2040);
-  c.remember(p.request(pki::t_2030, "a.test"), t0, until);
-  c.remember(p.request(pki::t_2030, "b.test"), t0, until);
-  c.remember(p.request(pki::t_2030, "c.test"), t0, until);  // replaces a.test
-  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "a.test"), t0));
-  EXPECT_TRUE(c.accepted(p.request(pki::t_2030, "b.test"), t0));
-  EXPECT_TRUE(c.accepted(p.request(pki::t_2030, "c.test"), t0));
+  c.remember(p.request(pki::t_2030, "a.test"), t0, 1, until);
+  c.remember(p.request(pki::t_2030, "b.test"), t0, 1, until);
+  c.remember(p.request(pki::t_2030, "c.test"), t0, 1, until);  // replaces a.test
+  EXPECT_FALSE(c.accepted(p.request(pki::t_2030, "a.test"), t0, 1));
+  EXPECT_TRUE(c.accepted(p.request(pki::t_2030, "b.test"), t0, 1));
+  EXPECT_TRUE(c.accepted(p.request(pki::t_2030, "c.test"), t0, 1));
 
   x509::verified_paths off(0, seconds(300));
   verifier_options o;
@@ -219,6 +228,24 @@ TEST(AcceptedChainCache, AnotherTrustStoreDoesNotShareIt) {
   auto other = make_default_verifier(store_of({&stranger}));
   EXPECT_FALSE(outcome(*trusting, p.request(pki::t_2030)));
   EXPECT_EQ(outcome(*other, p.request(pki::t_2030)), make_error_code(errc::unknown_issuer));
+}
+
+// An anchor added later can change the path libcrypto builds (trusted first): here a copy of the
+// intermediate, same name and key, whose name constraints exclude the host. A fresh validation
+// rejects the chain; so must the verifier that accepted it before the store changed.
+TEST(AcceptedChainCache, AStoreChangeIsSeenAtOnce) {
+  cache_pki p;
+  auto store = store_of({&p.root});
+  auto v = make_default_verifier(store);
+  EXPECT_FALSE(outcome(*v, p.request(pki::t_2030)));
+  auto constrained = pki::ca_spec("Issuing CA");
+  constrained.use_key = p.ca.key;
+  constrained.nc_excluded = {"DNS:localhost"};
+  issued anchor = issue(constrained);  // self-signed, same subject and key as the intermediate
+  ASSERT_TRUE(store->add_der(anchor.der()));
+  EXPECT_EQ(outcome(*make_default_verifier(store), p.request(pki::t_2030)),
+            make_error_code(errc::constraint_violated));
+  EXPECT_EQ(outcome(*v, p.request(pki::t_2030 + 1)), make_error_code(errc::constraint_violated));
 }
 
 // Shared by the connections of many threads (TSan runs this).
