@@ -112,7 +112,8 @@ struct common_config {
   std::vector<signature_scheme> signature_schemes;
   // ALPN protocols in preference order (server: its preference wins). Empty: no ALPN.
   std::vector<std::string> alpn;
-  // Verifies the peer's chain. Client default: the system trust store with host-name checks.
+  // Verifies the peer's chain. Client default: the system trust store with host-name checks,
+  // loaded once per process (again if SSL_CERT_FILE / SSL_CERT_DIR change) and shared.
   std::shared_ptr<const certificate_verifier> verifier;
   key_log_callback key_log;
   limits limit;

@@ -3,6 +3,10 @@
 // failures (unknown CA, wrong name, no common parameters, tampering) with the alerts they cause.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include "pair.hpp"
 
 namespace tls13 {
@@ -336,6 +340,36 @@ TEST(Handshake, KeyLogOnlyWhenAsked) {
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0].rfind("CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 0), 0u);
   EXPECT_EQ(lines[0].size(), std::string("CLIENT_HANDSHAKE_TRAFFIC_SECRET ").size() + 64 + 1 + 64);
+}
+
+// A client without a verifier uses the system trust store (SSL_CERT_FILE / SSL_CERT_DIR honoured),
+// loaded once and shared, and loaded again when those change.
+TEST(Handshake, DefaultVerifierFollowsSslCertFile) {
+  struct restore_env {
+    std::optional<std::string> file, dir;
+    restore_env() {
+      if (const char* f = std::getenv("SSL_CERT_FILE")) file = f;
+      if (const char* d = std::getenv("SSL_CERT_DIR")) dir = d;
+    }
+    ~restore_env() {
+      file ? setenv("SSL_CERT_FILE", file->c_str(), 1) : unsetenv("SSL_CERT_FILE");
+      dir ? setenv("SSL_CERT_DIR", dir->c_str(), 1) : unsetenv("SSL_CERT_DIR");
+    }
+  } restore;
+  setenv("SSL_CERT_DIR", "/nonexistent-tls13-test-dir", 1);
+  auto connect = [] {
+    auto c = std::make_shared<client_config>();  // verify_peer, no verifier
+    auto p = make_pair(c, server_cfg());
+    const bool ok = p.handshake();
+    return ok ? std::error_code{} : p.client.error;
+  };
+  setenv("SSL_CERT_FILE", test::pki("ca.pem").c_str(), 1);
+  EXPECT_FALSE(connect());
+  EXPECT_FALSE(connect());  // the same shared verifier
+  setenv("SSL_CERT_FILE", test::pki("other-ca.pem").c_str(), 1);
+  EXPECT_EQ(connect(), make_error_code(certificate_errc::unknown_issuer));
+  setenv("SSL_CERT_FILE", test::pki("ca.pem").c_str(), 1);
+  EXPECT_FALSE(connect());
 }
 
 }  // namespace
