@@ -74,9 +74,7 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
     }
   }
   if (flight_due_) {  // our ServerHello was written: now the rest of the flight
-    const flight_inputs rest = std::move(*flight_due_);
-    flight_due_.reset();
-    if (auto r = server_complete_flight(rest); !r) {
+    if (auto r = server_complete_due_flight(); !r) {
       fail(r.error());
       return r.error();
     }
@@ -352,8 +350,7 @@ result<void> connection_core::seal(content_type type, bytes payload) {
   if (out_ == nullptr) return internal_errc::invalid_state;
   if (ccs_due_) {  // D.4: the compatibility CCS right before our first protected record
     ccs_due_ = false;
-    const std::byte one[] = {std::byte{1}};
-    TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
+    TLS13_TRY(write_ccs_record());
   }
   TLS13_TRY(records_.write(type, payload, *out_));
   pending_flush_ = true;
@@ -378,13 +375,17 @@ result<void> connection_core::flush_handshake() {
   return sealed;
 }
 
-result<void> connection_core::send_change_cipher_spec() {
+// Always in plaintext, even when write keys are already installed (D.4).
+result<void> connection_core::write_ccs_record() {
   const std::byte one[] = {std::byte{1}};
+  return records_.write_plain(content_type::change_cipher_spec, one, *out_);
+}
+
+result<void> connection_core::send_change_cipher_spec() {
   sent_ccs_ = true;
   if (out_ == nullptr) return internal_errc::invalid_state;
   TLS13_TRY(flush_handshake());
-  // Always in plaintext, even when write keys are already installed (D.4).
-  TLS13_TRY(records_.write_plain(content_type::change_cipher_spec, one, *out_));
+  TLS13_TRY(write_ccs_record());
   // No flush of its own: the CCS rides with the next flight (our second flight, the alert it
   // precedes, or ClientHello2), one write instead of two. A driver that writes whatever is
   // queued before it waits for input (need_input) sends it then at the latest.
@@ -510,21 +511,16 @@ void connection_core::close(output_sink& out) {
   out_ = &out;
   // Between our ServerHello and the rest of the flight: the rest first, as in one write, so that
   // the keys to read the client's answer (its CCS, then a protected close_notify or alert) exist.
-  if (flight_due_) {
-    const flight_inputs rest = std::move(*flight_due_);
-    flight_due_.reset();
-    if (auto r = server_complete_flight(rest); !r) {
-      fail(r.error());
-      out_ = nullptr;
-      return;
-    }
+  if (auto r = server_complete_due_flight(); !r) {
+    fail(r.error());
+    out_ = nullptr;
+    return;
   }
   (void)send_alert(alert_description::close_notify);
   out_ = nullptr;
   we_closed_ = true;
   tickets_due_early_ = false;  // nothing may follow our close_notify (§6.1)
-  flight_due_.reset();
-  pending_flush_ = false;  // the caller flushes what close() appended
+  pending_flush_ = false;      // the caller flushes what close() appended
 }
 
 }  // namespace tls13

@@ -66,6 +66,7 @@ class connection_core {
   result<void> flush_handshake();                    // seals the queued messages into as few records as fit
   result<void> send_plain_handshake(bytes message);  // ClientHello / ServerHello / HRR: no keys yet
   result<void> send_change_cipher_spec();
+  result<void> write_ccs_record();  // the plaintext CCS record alone (no flush, no bookkeeping)
   result<void> send_alert(alert_description d);
   result<void> seal(content_type type, bytes payload);
   void fail(std::error_code ec);
@@ -107,6 +108,7 @@ class connection_core {
   };
   result<flight_inputs> server_flight_inputs(const handshake::client_hello& ch) const;
   result<void> server_complete_flight(const flight_inputs& in);
+  result<void> server_complete_due_flight();
   result<void> server_send_flight(const flight_inputs& in);
   // A HelloRetryRequest for `group`, or `group_error` when no group is possible.
   result<handshake::state> server_retry_or_fail(const handshake::client_hello& ch, bytes ch1,

@@ -264,6 +264,14 @@ result<connection_core::flight_inputs> connection_core::server_flight_inputs(
   return in;
 }
 
+// The rest of a flight whose ServerHello went out alone, if one is due (taken once).
+result<void> connection_core::server_complete_due_flight() {
+  if (!flight_due_) return {};
+  const flight_inputs rest = std::move(*flight_due_);
+  flight_due_.reset();
+  return server_complete_flight(rest);
+}
+
 // Everything after the ServerHello (and CCS): handshake keys, then EncryptedExtensions to Finished.
 result<void> connection_core::server_complete_flight(const flight_inputs& in) {
   TLS13_TRY(derive_handshake_keys(in.shared_secret.view()));
