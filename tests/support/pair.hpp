@@ -36,6 +36,16 @@ inline std::shared_ptr<const certificate_verifier> test_verifier(const std::stri
   return make_default_verifier(*s);
 }
 
+// What most engine tests start from: a client trusting the test CA, a server with its ECDSA chain.
+struct base_configs {
+  std::shared_ptr<client_config> client = std::make_shared<client_config>();
+  std::shared_ptr<server_config> server = std::make_shared<server_config>();
+  base_configs() {
+    client->verifier = test_verifier();
+    server->certificates.push_back(load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
+  }
+};
+
 // One side of the pair: its connection, what it received, and its state.
 struct endpoint {
   std::unique_ptr<connection> conn;

@@ -92,6 +92,16 @@ INSTANTIATE_TEST_SUITE_P(
 // The compatibility CCS (RFC 8446 D.4) waits for company: with the server's whole flight at hand the
 // client's CCS and Finished leave in one flush (one transport write); with the ServerHello alone the
 // CCS stays queued, ahead of anything encrypted, and the driver sends it when it goes to read.
+// The ClientHello to the server, and everything the server writes in answer (taken from its sink).
+std::vector<std::byte> server_first_flight(test::pair& p) {
+  EXPECT_TRUE(p.client.pump());
+  p.transfer();
+  EXPECT_TRUE(p.server.pump());
+  std::vector<std::byte> flight(p.server.out.data().begin(), p.server.out.data().end());
+  p.server.out.clear();
+  return flight;
+}
+
 // D.4: the client's compatibility CCS is written with its next record (the second flight, or an
 // alert), never alone: not when the whole server flight came at once, nor when the ServerHello came
 // ahead of the rest (server_config::flush_server_hello_early), which would cost a write of 6 octets.
@@ -104,11 +114,7 @@ TEST(Handshake, CompatibilityCcsGoesOutWithTheSecondFlight) {
   };
   for (const bool whole_flight : {true, false}) {
     auto p = make_pair(client_cfg(), server_cfg());
-    ASSERT_TRUE(p.client.pump());
-    p.transfer();
-    ASSERT_TRUE(p.server.pump());
-    std::vector<std::byte> flight(p.server.out.data().begin(), p.server.out.data().end());
-    p.server.out.clear();
+    std::vector<std::byte> flight = server_first_flight(p);
     ASSERT_GT(flight.size(), 5u);
     const std::size_t sh_size =
         5 + (std::to_integer<std::size_t>(flight[3]) << 8 | std::to_integer<std::size_t>(flight[4]));
@@ -134,11 +140,8 @@ TEST(Handshake, CompatibilityCcsGoesOutWithTheSecondFlight) {
 // An alert about the server's flight is the client's first protected record: the CCS precedes it.
 TEST(Handshake, CompatibilityCcsPrecedesAnAlertAboutTheFlight) {
   auto p = make_pair(client_cfg(), server_cfg());
-  ASSERT_TRUE(p.client.pump());
-  p.transfer();
-  ASSERT_TRUE(p.server.pump());
-  std::vector<std::byte> flight(p.server.out.data().begin(), p.server.out.data().end());
-  p.server.out.clear();
+  std::vector<std::byte> flight = server_first_flight(p);
+  ASSERT_FALSE(flight.empty());
   flight.back() ^= std::byte{1};  // the last record (under the handshake key) no longer opens
   input_window in{mut_bytes(flight.data(), flight.size())};
   auto ev = p.client.conn->poll(in, p.client.out);

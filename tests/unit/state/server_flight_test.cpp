@@ -12,13 +12,9 @@ namespace {
 
 using test::make_pair;
 
-struct setup {
-  std::shared_ptr<client_config> client = std::make_shared<client_config>();
-  std::shared_ptr<server_config> server = std::make_shared<server_config>();
+struct setup : test::base_configs {
   setup() {
-    client->verifier = test::test_verifier();
     client->ticket_store = make_memory_ticket_store();
-    server->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
     server->ticket_keys = ticket_key_ring::create();
   }
 };

@@ -17,13 +17,7 @@ namespace {
 
 using test::make_pair;
 
-struct setup {
-  std::shared_ptr<client_config> client = std::make_shared<client_config>();
-  std::shared_ptr<server_config> server = std::make_shared<server_config>();
-  setup() {
-    client->verifier = test::test_verifier();
-    server->certificates.push_back(test::load_key("server-ecdsa-chain.pem", "server-ecdsa-key.pem"));
-  }
+struct setup : test::base_configs {
   test::pair connect() {
     auto p = make_pair(client, server);
     EXPECT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();

@@ -12,10 +12,7 @@ using pki::issued;
 using errc = certificate_errc;
 using std::chrono::seconds;
 
-struct ocsp_pki {
-  issued root = issue(pki::root_spec("Root"));
-  issued ca = issue(pki::ca_spec("Issuing CA"), &root);
-  issued leaf = issue(pki::server_spec(), &ca);
+struct ocsp_pki : three_levels {
   issued other_ca = issue(pki::ca_spec("Other CA"), &root);
 
   issued responder(const char* eku, const issued& by) {

@@ -24,6 +24,13 @@ struct run_options {
   bool ocsp_requested = false;
 };
 
+// The usual three-level hierarchy: a root, an issuing CA under it, a server leaf under that.
+struct three_levels {
+  pki::issued root = pki::issue(pki::root_spec("Root"));
+  pki::issued ca = pki::issue(pki::ca_spec("Issuing CA"), &root);
+  pki::issued leaf = pki::issue(pki::server_spec(), &ca);
+};
+
 inline std::shared_ptr<trust_store> store_of(std::initializer_list<const pki::issued*> anchors) {
   auto s = trust_store::create();
   if (!s) throw std::runtime_error("trust_store::create");
