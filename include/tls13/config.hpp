@@ -212,11 +212,12 @@ struct server_config : common_config {
   // without client authentication that proves nothing anyway (any client can finish the handshake),
   // but a client that drops the connection after our flight costs us the sealing.
   bool tickets_before_client_finished = true;
-  // Full handshake: write the ServerHello (and compatibility CCS) as soon as it is made, and the
-  // rest of the flight (EncryptedExtensions .. Finished) when it is signed. The client then derives
-  // its shared secret and handshake keys while we sign, which takes that time off every handshake's
-  // latency, at the cost of one more write (and TCP segment) per full handshake. Resumptions keep
-  // one write: after their ServerHello there is nothing slow left to do.
+  // Write the ServerHello (and compatibility CCS) as soon as it is made, before we derive the
+  // (EC)DHE secret, and the rest of the flight (EncryptedExtensions .. Finished) when it is derived
+  // (and in a full handshake signed). The client then derives its shared secret and handshake keys
+  // while we derive and sign, which takes that time off every handshake's latency, at the cost of
+  // one more write (and TCP segment) per handshake. psk_ke resumptions keep one write: after their
+  // ServerHello there is nothing slow left to do.
   bool flush_server_hello_early = true;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
   // Resumption without (EC)DHE; see psk_ke_use. Tickets also go to clients offering psk_ke only

@@ -34,12 +34,27 @@ class key_exchange {
 // Which call a key exchange goes through: start_key_exchange (client) or respond_key_exchange (server).
 enum class kx_side : std::uint8_t { client, server };
 
-// The server's answer to a client key share: what goes into ServerHello and the shared secret.
-// One call on the server side lets a KEM (encapsulate against the client's key) use the same shape.
+// The server's answer to a client key share, computed at once: what goes into ServerHello and the
+// shared secret. One call lets a KEM (encapsulation to the client's key) use the same shape.
 struct server_share {
   std::vector<std::byte> key_share;
   secret shared_secret;
 };
+
+// The server's answer to a client key share in two steps: key_share() for the ServerHello at once,
+// the shared secret at finish(). A server can then send its ServerHello before it derives, and the
+// client derives at the same time. respond_key_exchange has checked the client share's form (length,
+// encoding, on the curve); finish() may still refuse it (an all-zero X25519 result, RFC 8446 §7.4.2:
+// illegal_parameter). finish() may be called once; the private key is gone after it, or with the object.
+class key_answer {
+ public:
+  virtual ~key_answer() = default;
+  virtual bytes key_share() const noexcept = 0;
+  virtual result<secret> finish() = 0;
+};
+
+// A key_answer whose secret is already known (a KEM's encapsulation, a test's fixed answer).
+std::unique_ptr<key_answer> ready_answer(server_share computed);
 
 class crypto_provider {
  public:
@@ -53,8 +68,9 @@ class crypto_provider {
   virtual bool supports(named_group g) const noexcept = 0;
   // A fresh key pair for `g` (client side). An unsupported group: internal_errc::invalid_argument.
   virtual result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) = 0;
-  // Server side: answer the client's share. Errors as for key_exchange::complete().
-  virtual result<server_share> respond_key_exchange(named_group g, bytes client_share) = 0;
+  // Server side: answer the client's share (see key_answer). A malformed share:
+  // protocol_errc::illegal_parameter; an unsupported group: internal_errc::invalid_argument.
+  virtual result<std::unique_ptr<key_answer>> respond_key_exchange(named_group g, bytes client_share) = 0;
   // A hint from a driver with time on its hands (waiting for the peer): a key exchange for `g` is
   // likely to start soon on this thread, for the next connection, as start_key_exchange (`side`
   // client) or respond_key_exchange (server). A provider may compute its key pair now; each must
@@ -80,9 +96,10 @@ class default_provider : public crypto_provider {
   std::chrono::system_clock::time_point now() const override;
   bool supports(named_group g) const noexcept override;
   result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override;
-  // (EC)DHE groups: start_key_exchange(g) (the virtual one, so overrides apply) then complete(client_share).
-  // Hybrid ML-KEM groups: encapsulation to the client's key (a KEM has no key pair of its own to start).
-  result<server_share> respond_key_exchange(named_group g, bytes client_share) override;
+  // (EC)DHE groups: start_key_exchange(g) (the virtual one, so overrides apply) and the client share
+  // checked now; complete(client_share) at finish(). Hybrid ML-KEM groups: encapsulation to the
+  // client's key, all at once (a KEM has no key pair of its own to start).
+  result<std::unique_ptr<key_answer>> respond_key_exchange(named_group g, bytes client_share) override;
   // One spare per group, side and thread, made now and taken by the next start_key_exchange /
   // respond_key_exchange for that group on this thread: a key pair, or for hybrid groups the whole
   // client share (client) or the ECDH half (server; the encapsulation needs the client's key).

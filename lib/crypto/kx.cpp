@@ -271,6 +271,15 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
   return new_key_exchange(*t);
 }
 
+result<void> check_peer_share(named_group g, bytes share) {
+  const group_traits* t = find_group(g);
+  if (t == nullptr) return internal_errc::invalid_argument;
+  if (share.size() != t->share_size) return protocol_errc::illegal_parameter;
+  if (t->curve == nullptr) return {};  // any 32 octets are an X25519 u-coordinate (RFC 7748 §5)
+  TLS13_TRY(import_peer(*t, share));
+  return {};
+}
+
 void prepare_key_exchange(named_group g) noexcept {
   const group_traits* t = find_group(g);
   if (t == nullptr || spare_ready(g)) return;

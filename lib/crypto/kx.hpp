@@ -23,6 +23,12 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g);
 // unsupported group, when a spare is there already, or on failure.
 void prepare_key_exchange(named_group g) noexcept;
 
+// Whether a client's key share for `g` can be answered: its length and encoding, and for the NIST
+// curves that the point is on the curve (what key_exchange::complete() would refuse before deriving).
+// Refused: protocol_errc::illegal_parameter; unsupported group: internal_errc::invalid_argument.
+// An X25519 share that yields an all-zero secret is only found by complete().
+result<void> check_peer_share(named_group g, bytes share);
+
 // tls13::key_exchange_from_private (tests, RFC 8448 traces).
 result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key);
 

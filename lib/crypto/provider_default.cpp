@@ -25,7 +25,43 @@ constexpr std::array<named_group, 6> k_groups{
     named_group::x25519_mlkem768, named_group::secp256r1_mlkem768, named_group::secp384r1_mlkem1024,
     named_group::x25519,          named_group::secp256r1,          named_group::secp384r1};
 
+// An (EC)DHE answer: our key pair now, the derive at finish().
+class deferred_answer final : public key_answer {
+ public:
+  deferred_answer(std::unique_ptr<key_exchange> kx, bytes client_share)
+      : kx_(std::move(kx)), client_share_(client_share.begin(), client_share.end()) {}
+  bytes key_share() const noexcept override { return kx_ ? kx_->public_key() : bytes{}; }
+  result<secret> finish() override {
+    if (!kx_) return internal_errc::invalid_state;
+    const std::unique_ptr<key_exchange> kx = std::move(kx_);  // complete() destroys its private key
+    return kx->complete(client_share_);
+  }
+
+ private:
+  std::unique_ptr<key_exchange> kx_;
+  std::vector<std::byte> client_share_;  // public: no wipe needed
+};
+
+class computed_answer final : public key_answer {
+ public:
+  explicit computed_answer(server_share s) : share_(std::move(s)), done_(false) {}
+  bytes key_share() const noexcept override { return share_.key_share; }
+  result<secret> finish() override {
+    if (done_) return internal_errc::invalid_state;
+    done_ = true;
+    return std::move(share_.shared_secret);
+  }
+
+ private:
+  server_share share_;
+  bool done_;
+};
+
 }  // namespace
+
+std::unique_ptr<key_answer> ready_answer(server_share computed) {
+  return std::make_unique<computed_answer>(std::move(computed));
+}
 
 result<void> default_provider::random(mut_bytes out) {
   // RAND_bytes takes an int length; fill large requests in pieces.
@@ -57,13 +93,17 @@ void default_provider::prepare_key_exchange(named_group g, kx_side side) noexcep
   crypto::prepare_key_exchange(crypto::hybrid_ecdh_group(g));
 }
 
-result<server_share> default_provider::respond_key_exchange(named_group g, bytes client_share) {
+result<std::unique_ptr<key_answer>> default_provider::respond_key_exchange(named_group g,
+                                                                           bytes client_share) {
   // A KEM answers by encapsulating, not with a key pair of its own.
-  if (crypto::hybrid_supported(g)) return crypto::respond_hybrid_key_exchange(g, client_share);
+  if (crypto::hybrid_supported(g)) {
+    TLS13_TRY_ASSIGN(auto computed, crypto::respond_hybrid_key_exchange(g, client_share));
+    return ready_answer(std::move(computed));
+  }
+  // The share is checked before anything is sent: only the derive waits for finish().
+  TLS13_TRY(crypto::check_peer_share(g, client_share));
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
-  TLS13_TRY_ASSIGN(secret shared, kx->complete(client_share));
-  const bytes ours = kx->public_key();
-  return server_share{std::vector<std::byte>(ours.begin(), ours.end()), std::move(shared)};
+  return std::unique_ptr<key_answer>(std::make_unique<deferred_answer>(std::move(kx), client_share));
 }
 
 std::span<const cipher_suite> default_provider::cipher_suites() const noexcept { return k_suites; }

@@ -101,13 +101,13 @@ class connection_core {
   // What the flight after the ServerHello needs from the ClientHello, decoded before anything is
   // sent, so that the rest of the flight may wait for the next poll() (flush_server_hello_early).
   struct flight_inputs {
-    secret shared_secret;  // (EC)DHE output; empty with psk_ke
+    std::unique_ptr<key_answer> dhe;  // our (EC)DHE answer, derived when the flight is made; null with psk_ke
     std::optional<std::uint16_t> peer_record_size_limit;
     bool ocsp_requested = false;
     bool early_data_offered = false;
   };
   result<flight_inputs> server_flight_inputs(const handshake::client_hello& ch) const;
-  result<void> server_complete_flight(const flight_inputs& in);
+  result<void> server_complete_flight(flight_inputs& in);
   result<void> server_complete_due_flight();
   result<void> server_send_flight(const flight_inputs& in);
   // A HelloRetryRequest for `group`, or `group_error` when no group is possible.

@@ -193,9 +193,8 @@ result<state> connection_core::server_on_client_hello(bytes message) {
 
   TLS13_TRY_ASSIGN(auto rest, server_flight_inputs(ch));
   // psk_ke: no key_share in the ServerHello, no (EC)DHE input to the key schedule (§4.2.9, §7.1).
-  server_share answer;
   if (!psk_ke_) {
-    TLS13_TRY_ASSIGN(answer, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
+    TLS13_TRY_ASSIGN(rest.dhe, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
   }
   std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());  // for the key log
   std::array<std::byte, handshake::random_size> server_random{};
@@ -205,7 +204,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   if (!psk_ke_) {
     TLS13_TRY(handshake::add_extension(w, extension_type::key_share, [&](writer& b) -> result<void> {
       b.u16(static_cast<std::uint16_t>(c.group.group));
-      return b.vec(2, answer.key_share);
+      return b.vec(2, rest.dhe->key_share());
     }));
   }
   if (psk_accepted_) {
@@ -227,15 +226,15 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   TLS13_TRY(send_plain_handshake(sh));
   // D.4: a CCS after our first handshake message when the client is in compatibility mode.
   if (session_id_size_ != 0 && !sent_ccs_) TLS13_TRY(send_change_cipher_spec());
-  rest.shared_secret = std::move(answer.shared_secret);
   // §4.3.2: no CertificateRequest when resuming; the ticket carries the client's identity.
   const state next = info_.early_data_accepted ? state::server_wait_eoed
                      : server_cfg_->client_authentication != client_auth::none && !psk_accepted_
                          ? state::server_wait_cert
                          : state::server_wait_finished;
-  // With a certificate to sign, the ServerHello leaves on its own: the client computes its shared
-  // secret and handshake keys while we sign. The rest of the flight follows at the next poll().
-  if (!psk_accepted_ && server_cfg_->flush_server_hello_early) {
+  // With a certificate to sign or a shared secret to derive, the ServerHello leaves on its own: the
+  // client derives its shared secret and handshake keys while we derive and sign. The rest of the
+  // flight follows at the next poll().
+  if ((!psk_accepted_ || rest.dhe) && server_cfg_->flush_server_hello_early) {
     // §5.1: nothing may follow the ClientHello in its record (the read key changes after it);
     // install_read() checks that when the flight is made at once, so check it before deferring.
     if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
@@ -267,14 +266,20 @@ result<connection_core::flight_inputs> connection_core::server_flight_inputs(
 // The rest of a flight whose ServerHello went out alone, if one is due (taken once).
 result<void> connection_core::server_complete_due_flight() {
   if (!flight_due_) return {};
-  const flight_inputs rest = std::move(*flight_due_);
+  flight_inputs rest = std::move(*flight_due_);
   flight_due_.reset();
   return server_complete_flight(rest);
 }
 
-// Everything after the ServerHello (and CCS): handshake keys, then EncryptedExtensions to Finished.
-result<void> connection_core::server_complete_flight(const flight_inputs& in) {
-  TLS13_TRY(derive_handshake_keys(in.shared_secret.view()));
+// Everything after the ServerHello (and CCS): the (EC)DHE secret and handshake keys, then
+// EncryptedExtensions to Finished.
+result<void> connection_core::server_complete_flight(flight_inputs& in) {
+  secret dhe;
+  if (in.dhe) {
+    TLS13_TRY_ASSIGN(dhe, in.dhe->finish());
+    in.dhe.reset();
+  }
+  TLS13_TRY(derive_handshake_keys(dhe.view()));
   TLS13_TRY(install_write(*server_hs_));
   if (info_.early_data_accepted) {
     TLS13_TRY(install_read(*client_early_));  // 0-RTT data, then EndOfEarlyData, come under it

@@ -146,11 +146,13 @@ TEST_P(HybridGroups, RandomKeysAgreeThroughTheProvider) {
   ASSERT_TRUE(client);
   auto answer = provider->respond_key_exchange(c.group, (*client)->public_key());
   ASSERT_TRUE(answer) << answer.error().message();
-  EXPECT_EQ(answer->key_share.size(), c.server_share);
-  auto agreed = (*client)->complete(answer->key_share);
+  EXPECT_EQ((*answer)->key_share().size(), c.server_share);
+  auto agreed = (*client)->complete((*answer)->key_share());
   ASSERT_TRUE(agreed);
   EXPECT_EQ(agreed->size(), c.secret);
-  EXPECT_EQ(hex(agreed->view()), hex(answer->shared_secret.view()));
+  auto ours = (*answer)->finish();
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(hex(agreed->view()), hex(ours->view()));
 }
 
 // Spares made ahead through the provider: the client's whole share, the server's ECDH half; each
@@ -171,9 +173,11 @@ TEST_P(HybridGroups, PreparedSharesAreHandedOutOnceAndAgree) {
   for (auto* client : {&first, &second}) {
     auto answer = provider->respond_key_exchange(c.group, (**client)->public_key());
     ASSERT_TRUE(answer) << answer.error().message();
-    auto agreed = (**client)->complete(answer->key_share);
+    auto agreed = (**client)->complete((*answer)->key_share());
     ASSERT_TRUE(agreed);
-    EXPECT_EQ(hex(agreed->view()), hex(answer->shared_secret.view()));
+    auto ours = (*answer)->finish();
+    ASSERT_TRUE(ours);
+    EXPECT_EQ(hex(agreed->view()), hex(ours->view()));
   }
   EXPECT_FALSE(spare_ready(c.ecdh));  // the first answer took it
 }

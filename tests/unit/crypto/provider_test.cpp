@@ -44,11 +44,17 @@ TEST(DefaultProvider, ExchangesForEveryGroup) {
     }
     auto server = p->respond_key_exchange(g, (*client)->public_key());
     ASSERT_TRUE(server) << server.error().message();
-    EXPECT_EQ(server->key_share.size(), share);
-    auto secret = (*client)->complete(server->key_share);
+    EXPECT_EQ((*server)->key_share().size(), share);
+    auto secret = (*client)->complete((*server)->key_share());
     ASSERT_TRUE(secret);
     EXPECT_EQ(secret->size(), g == named_group::secp384r1 ? 48u : 32u);
-    EXPECT_EQ(hex(secret->view()), hex(server->shared_secret.view()));
+    auto server_secret = (*server)->finish();
+    ASSERT_TRUE(server_secret) << server_secret.error().message();
+    EXPECT_EQ(hex(secret->view()), hex(server_secret->view()));
+    // One derive per answer.
+    auto again = (*server)->finish();
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error(), make_error_code(internal_errc::invalid_state));
     // Two fresh key pairs differ.
     auto other = p->start_key_exchange(g);
     ASSERT_TRUE(other);
@@ -66,9 +72,33 @@ TEST(DefaultProvider, RespondRejectsBadClientShares) {
     byte_vec zeros((*client)->public_key().size(), std::byte{0});
     for (const auto* bad : {&short_share, &zeros}) {
       auto r = p->respond_key_exchange(g, view(*bad));
+      if (g == named_group::x25519 && bad == &zeros) {
+        // 32 octets are a well-formed u-coordinate; u = 0 has small order, which only the derive
+        // finds (an all-zero secret, RFC 8446 §7.4.2).
+        ASSERT_TRUE(r) << r.error().message();
+        auto secret = (*r)->finish();
+        ASSERT_FALSE(secret);
+        EXPECT_EQ(secret.error(), make_error_code(protocol_errc::illegal_parameter));
+        continue;
+      }
       ASSERT_FALSE(r);
       EXPECT_EQ(r.error(), make_error_code(protocol_errc::illegal_parameter));
     }
+  }
+}
+
+// A NIST-curve share off the curve is refused before any answer exists (before a ServerHello).
+TEST(DefaultProvider, RespondRefusesAPointOffTheCurveAtOnce) {
+  auto p = default_crypto_provider();
+  for (auto g : {named_group::secp256r1, named_group::secp384r1}) {
+    SCOPED_TRACE(static_cast<int>(g));
+    auto client = p->start_key_exchange(g);
+    ASSERT_TRUE(client);
+    byte_vec off((*client)->public_key().begin(), (*client)->public_key().end());
+    off.back() ^= std::byte{1};  // y changed: (x, y') is not on the curve
+    auto r = p->respond_key_exchange(g, view(off));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), make_error_code(protocol_errc::illegal_parameter));
   }
 }
 
@@ -162,8 +192,10 @@ TEST(DeterministicProvider, OverridesReachTheDefaultServerPath) {
   auto server = p->respond_key_exchange(named_group::x25519, view(c_pub));
   ASSERT_TRUE(server) << server.error().message();
   EXPECT_EQ(owner->key_exchanges(), 1);
-  EXPECT_EQ(hex(view(server->key_share)), hex(view(s_pub)));
-  EXPECT_EQ(hex(server->shared_secret.view()), hex(view(ikm)));
+  EXPECT_EQ(hex((*server)->key_share()), hex(view(s_pub)));
+  auto shared = (*server)->finish();
+  ASSERT_TRUE(shared) << shared.error().message();
+  EXPECT_EQ(hex(shared->view()), hex(view(ikm)));
   // What is not overridden still comes from the default provider.
   EXPECT_TRUE(p->supports(named_group::secp384r1));
   EXPECT_EQ(p->groups().size(), k_default_groups.size());

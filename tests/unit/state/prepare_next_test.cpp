@@ -31,10 +31,10 @@ class recording_provider : public default_provider {
     if (r) note((*r)->public_key());
     return r;
   }
-  result<server_share> respond_key_exchange(named_group g, bytes client_share) override {
+  result<std::unique_ptr<key_answer>> respond_key_exchange(named_group g, bytes client_share) override {
     auto r = default_provider::respond_key_exchange(g, client_share);
     // (EC)DHE answers come from start_key_exchange, already noted; hybrid ones do not.
-    if (r && (shares().empty() || shares().back() != test::hex(r->key_share))) note(r->key_share);
+    if (r && (shares().empty() || shares().back() != test::hex((*r)->key_share()))) note((*r)->key_share());
     return r;
   }
   std::vector<std::string> shares() {

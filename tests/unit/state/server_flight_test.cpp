@@ -1,10 +1,14 @@
-// How the server's first flight is written (server_config::flush_server_hello_early): in a full
-// handshake the ServerHello (and the compatibility CCS) leave at once and the rest of the flight
-// (EncryptedExtensions .. Finished, under the handshake key) at the next poll(), so the client
-// computes its shared secret while the server signs. Resumptions, or the option off: one write.
+// How the server's first flight is written (server_config::flush_server_hello_early): with an
+// (EC)DHE share, the ServerHello (and the compatibility CCS) leave at once and the rest of the
+// flight (EncryptedExtensions .. Finished, under the handshake key) at the next poll(), so the
+// client computes its shared secret while the server derives its own (and signs). psk_ke
+// resumptions, or the option off: one write.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "pair.hpp"
+#include "tls13/crypto_provider.hpp"
 #include "tls13/session.hpp"
 
 namespace tls13 {
@@ -92,20 +96,83 @@ TEST(ServerFlight, OneWriteWhenSwitchedOff) {
   ASSERT_TRUE(p.handshake());
 }
 
-TEST(ServerFlight, ResumptionKeepsOneWrite) {
-  setup s;
+// The server's first poll() in a resumption (after one full handshake for the ticket).
+first_poll resumption_first_poll(setup& s, test::pair& p) {
   {
-    auto p = make_pair(s.client, s.server);
-    ASSERT_TRUE(p.handshake());
-    ASSERT_TRUE(p.run());  // the tickets
+    auto full = make_pair(s.client, s.server);
+    EXPECT_TRUE(full.handshake());
+    EXPECT_TRUE(full.run());  // the tickets
   }
-  auto p = make_pair(s.client, s.server);
-  const auto first = server_takes_client_hello(p);
+  p = make_pair(s.client, s.server);
+  return server_takes_client_hello(p);
+}
+
+// psk_dhe_ke: the derive is what the client can overlap, so the ServerHello leaves alone here too.
+TEST(ServerFlight, ResumptionWithDheSendsTheServerHelloAhead) {
+  setup s;
+  test::pair p;
+  const auto first = resumption_first_poll(s, p);
+  EXPECT_TRUE(first.flushed);
+  EXPECT_EQ(first.types, (std::vector<int>{handshake, ccs}));
+  p.transfer();
+  ASSERT_TRUE(p.server.pump());  // EncryptedExtensions, Finished (then the tickets)
+  const auto rest = record_types(p.server.out.data());
+  ASSERT_FALSE(rest.empty());
+  for (int t : rest) EXPECT_EQ(t, app_data);
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_TRUE(p.server.conn->info().resumed);
+  EXPECT_TRUE(p.client.conn->info().resumed);
+}
+
+// psk_ke: nothing slow after the ServerHello, so no separate write.
+TEST(ServerFlight, PskKeResumptionKeepsOneWrite) {
+  setup s;
+  s.client->offer_psk_ke = true;
+  s.server->psk_ke = psk_ke_use::prefer;
+  test::pair p;
+  const auto first = resumption_first_poll(s, p);
   EXPECT_TRUE(first.flushed);
   ASSERT_GE(first.types.size(), 3u);
-  EXPECT_EQ(first.types[2], app_data);  // nothing slow after a PSK ServerHello: no separate write
+  EXPECT_EQ(first.types[2], app_data);  // EncryptedExtensions .. Finished in the same write
   ASSERT_TRUE(p.handshake());
   EXPECT_TRUE(p.server.conn->info().resumed);
+  EXPECT_FALSE(p.server.conn->info().group.has_value());  // psk_ke: no (EC)DHE
+}
+
+// A client provider whose X25519 share is the u-coordinate 0, a point of small order: the
+// well-formed share that only the derive can refuse (RFC 8446 §7.4.2, all-zero secret).
+struct zero_share_provider final : default_provider {
+  struct zero_share final : key_exchange {
+    std::array<std::byte, 32> zeros{};
+    named_group group() const noexcept override { return named_group::x25519; }
+    bytes public_key() const noexcept override { return zeros; }
+    result<secret> complete(bytes) override { return internal_errc::invalid_state; }
+  };
+  result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override {
+    if (g != named_group::x25519) return default_provider::start_key_exchange(g);
+    return std::unique_ptr<key_exchange>(std::make_unique<zero_share>());
+  }
+  void prepare_key_exchange(named_group, kx_side) noexcept override {}
+};
+
+// The server derives after its ServerHello left, so a low-order share is found then: it fails
+// with illegal_parameter and says so in a plaintext alert (it has no handshake key yet).
+TEST(ServerFlight, ALowOrderShareFailsTheHandshakeAfterTheServerHello) {
+  setup s;
+  s.client->groups = {named_group::x25519};
+  s.client->provider = std::make_shared<zero_share_provider>();
+  auto p = make_pair(s.client, s.server);
+  const auto first = server_takes_client_hello(p);
+  ASSERT_EQ(first.types, (std::vector<int>{handshake, ccs}));
+  p.server.out.clear();
+  EXPECT_FALSE(p.server.pump());
+  EXPECT_EQ(p.server.error, make_error_code(protocol_errc::illegal_parameter));
+  const auto out = p.server.out.data();
+  const std::vector<std::byte> alert = {std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
+                                        std::byte{2},  std::byte{2}, std::byte{47}};
+  ASSERT_EQ(out.size(), alert.size());
+  EXPECT_TRUE(std::equal(alert.begin(), alert.end(), out.begin()));
+  EXPECT_FALSE(p.server.conn->can_write());
 }
 
 // Between the two writes there is no application key: no 0.5-RTT data yet (§2: application data
