@@ -173,10 +173,12 @@ class connection {
   bool is_handshaking() const noexcept;
   // Records produced while reading (KeyUpdate reply, alert) wait in the sink: flush them.
   bool wants_write() const noexcept;
-  // For a driver about to wait for the peer mid-handshake: lets the crypto provider compute now, in
-  // time that would be idle, the key pair the next handshake on this thread will need (the group
-  // this one uses; crypto_provider::prepare_key_exchange). Does nothing until this connection's own
-  // key share is made, and works once per connection.
+  // For a driver about to wait for the peer mid-handshake, or done with the connection (its
+  // close_notify sent): lets the crypto provider compute now, in time that would be idle, the key
+  // pair the next handshake on this thread will need (the group this one uses;
+  // crypto_provider::prepare_key_exchange). Does nothing until this connection's own key share is
+  // made, nor on a resumed server before its handshake is over (the client's Finished follows our
+  // flight at once), and works once per connection.
   void prepare_next_handshake() noexcept;
   const session_info& info() const noexcept;
   // RFC 8446 §7.5 exporter (RFC 5705 interface), after the handshake.

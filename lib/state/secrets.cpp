@@ -100,6 +100,10 @@ result<void> connection_core::finish_key_schedule() {
 
 void connection_core::prepare_next_handshake() noexcept {
   if (prepared_next_ || provider_ == nullptr) return;
+  // A resuming client answers our flight at once (it has no certificate to check), so the wait for
+  // its Finished is not idle time: a key pair made there delays the rest of this connection. A
+  // resumed server makes it once its handshake is over (the Asio driver asks again at shutdown).
+  if (role_ == role::server && psk_accepted_ && state_ != state::connected) return;
   // Client: the groups of the shares we sent (the ServerHello may not have picked one yet).
   // Server: the group we answered with; nothing before that, nor under psk_ke.
   const kx_side side = role_ == role::client ? kx_side::client : kx_side::server;

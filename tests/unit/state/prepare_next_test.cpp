@@ -138,6 +138,31 @@ TEST(PrepareNext, NoHintWithoutAKeyExchange) {
   EXPECT_TRUE(s.server_provider->hints().empty());
 }
 
+// A resumed server has nothing to wait for after its flight (the client has no certificate to
+// check and answers at once): no hint until its handshake is over, then the group it answered with.
+TEST(PrepareNext, ResumedServerHintsOnlyOnceConnected) {
+  setup s;
+  s.client->groups = {named_group::x25519};
+  s.client->ticket_store = make_memory_ticket_store();
+  s.server->ticket_keys = ticket_key_ring::create();
+  ASSERT_TRUE(make_pair(s.client, s.server).handshake());
+  s.server_provider->clear();
+  auto p = make_pair(s.client, s.server);
+  ASSERT_TRUE(p.client.pump());  // ClientHello
+  p.transfer();
+  for (int i = 0; i < 3; ++i) {  // ServerHello, then the rest of the flight and the tickets
+    ASSERT_TRUE(p.server.pump());
+    p.transfer();
+  }
+  ASSERT_TRUE(p.server.conn->is_handshaking());  // waiting for the client's Finished
+  EXPECT_TRUE(s.server_provider->hints().empty());
+  ASSERT_TRUE(p.handshake());
+  ASSERT_TRUE(p.server.conn->info().resumed);
+  p.server.conn->prepare_next_handshake();  // as the Asio driver does after its close_notify
+  EXPECT_EQ(s.server_provider->hints(), std::vector<named_group>{named_group::x25519});
+  EXPECT_EQ(s.server_provider->sides(), std::vector<kx_side>{kx_side::server});
+}
+
 // Handshakes with hints use the spare keys: each still agrees on its keys, and no two handshakes
 // on this thread got the same key share (a spare is handed out once).
 TEST(PrepareNext, SparesServeLaterHandshakesOnce) {

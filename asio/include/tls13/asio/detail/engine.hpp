@@ -262,6 +262,9 @@ inline step_result engine::shutdown_step(bool send_only) {
     conn_->close(out_);
     return {want::output};
   }
+  // Our close_notify is out: nothing on this connection waits for us any more, so a key pair for
+  // the next handshake costs it nothing now (a resumed server has not made one; once per connection).
+  conn_->prepare_next_handshake();
   if (send_only || peer_closed_) return {want::done};
   for (;;) {
     auto ev = poll();
