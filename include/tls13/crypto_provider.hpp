@@ -53,7 +53,7 @@ class key_answer {
   virtual result<secret> finish() = 0;
 };
 
-// A key_answer whose secret is already known (a KEM's encapsulation, a test's fixed answer).
+// A key_answer whose secret is already known (for a provider that computes its answer in one step).
 std::unique_ptr<key_answer> ready_answer(server_share computed);
 
 class crypto_provider {
@@ -97,8 +97,8 @@ class default_provider : public crypto_provider {
   bool supports(named_group g) const noexcept override;
   result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override;
   // (EC)DHE groups: start_key_exchange(g) (the virtual one, so overrides apply) and the client share
-  // checked now; complete(client_share) at finish(). Hybrid ML-KEM groups: encapsulation to the
-  // client's key, all at once (a KEM has no key pair of its own to start).
+  // checked now; complete(client_share) at finish(). Hybrid ML-KEM groups: the encapsulation to the
+  // client's key and our ECDH key pair now, the ECDH derive at finish().
   result<std::unique_ptr<key_answer>> respond_key_exchange(named_group g, bytes client_share) override;
   // One spare per group, side and thread, made now and taken by the next start_key_exchange /
   // respond_key_exchange for that group on this thread: a key pair, or for hybrid groups the whole

@@ -124,27 +124,66 @@ result<std::unique_ptr<key_exchange>> make_client(const hybrid_traits& t, bytes 
       std::make_unique<hybrid_key_exchange>(t, std::move(dk), std::move(ecdh), std::move(pub)));
 }
 
+// The server's answer: the encapsulation and our ECDH share made, the ECDH derive left for finish()
+// (a ServerHello can leave before it).
+class hybrid_answer final : public key_answer {
+ public:
+  hybrid_answer(const hybrid_traits& t, std::vector<std::byte> share, secret kem_ss,
+                std::unique_ptr<key_exchange> ecdh, bytes client_ecdh)
+      : traits_(&t),
+        share_(std::move(share)),
+        kem_ss_(std::move(kem_ss)),
+        ecdh_(std::move(ecdh)),
+        client_ecdh_(client_ecdh.begin(), client_ecdh.end()) {}
+  bytes key_share() const noexcept override { return share_; }
+  result<secret> finish() override {
+    const std::unique_ptr<key_exchange> ecdh = std::move(ecdh_);  // complete() destroys its private key
+    const secret kem_ss = std::move(kem_ss_);
+    if (!ecdh) return internal_errc::invalid_state;
+    TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(client_ecdh_));
+    return join_secret(*traits_, kem_ss.view(), ecdh_ss.view());
+  }
+
+ private:
+  const hybrid_traits* traits_;
+  std::vector<std::byte> share_;
+  secret kem_ss_;
+  std::unique_ptr<key_exchange> ecdh_;
+  std::vector<std::byte> client_ecdh_;  // public: no wipe needed
+};
+
 // m empty: random encapsulation.
-result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m,
-                             std::unique_ptr<key_exchange> ecdh) {
+result<std::unique_ptr<key_answer>> answer(const hybrid_traits& t, bytes client_share, bytes m,
+                                           std::unique_ptr<key_exchange> ecdh) {
   if (!ecdh || ecdh->group() != t.ecdh) return internal_errc::invalid_argument;
   const auto sz = mlkem::size_of(t.kem);
   if (client_share.size() != sz.encapsulation_key + t.ecdh_share) return protocol_errc::illegal_parameter;
   const share_parts parts = split(t, client_share, sz.encapsulation_key);
+  // A bad ECDH point is refused now, before anything is sent (only the derive waits).
+  TLS13_TRY(check_peer_share(t.ecdh, parts.ecdh));
   // The ciphertext goes straight into its place in our share.
   std::vector<std::byte> share(sz.ciphertext + t.ecdh_share);
   const share_layout at = layout(t, sz.ciphertext);
   const mut_bytes ct(share.data() + at.kem_at, sz.ciphertext);
-  std::array<std::byte, mlkem::shared_secret_size> kem_ss{};
-  wipe_at_exit<decltype(kem_ss)> wipe_ss{kem_ss};
+  secret kem_ss(mlkem::shared_secret_size);
   // The encapsulation-key check (FIPS 203 §7.2) fails with illegal_parameter (draft §3.1.2).
-  TLS13_TRY(m.empty() ? mlkem::encaps(t.kem, parts.kem, ct, kem_ss)
-                      : mlkem::encaps_internal(t.kem, parts.kem, m, ct, kem_ss));
-  TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(parts.ecdh));
+  TLS13_TRY(m.empty() ? mlkem::encaps(t.kem, parts.kem, ct, kem_ss.mut_view())
+                      : mlkem::encaps_internal(t.kem, parts.kem, m, ct, kem_ss.mut_view()));
   const bytes ecdh_pub = ecdh->public_key();
   if (ecdh_pub.size() != t.ecdh_share) return internal_errc::invalid_argument;
   std::copy(ecdh_pub.begin(), ecdh_pub.end(), share.begin() + static_cast<std::ptrdiff_t>(at.ecdh_at));
-  return server_share{std::move(share), join_secret(t, kem_ss, ecdh_ss.view())};
+  return std::unique_ptr<key_answer>(
+      std::make_unique<hybrid_answer>(t, std::move(share), std::move(kem_ss), std::move(ecdh), parts.ecdh));
+}
+
+// The answer with its secret derived at once.
+result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m,
+                             std::unique_ptr<key_exchange> ecdh) {
+  TLS13_TRY_ASSIGN(auto a, answer(t, client_share, m, std::move(ecdh)));
+  const bytes share = a->key_share();
+  std::vector<std::byte> out(share.begin(), share.end());
+  TLS13_TRY_ASSIGN(secret ss, a->finish());
+  return server_share{std::move(out), std::move(ss)};
 }
 
 }  // namespace
@@ -187,11 +226,19 @@ void prepare_hybrid_key_exchange(named_group g) noexcept {
   if (auto kx = new_client(*t)) keep_spare(std::move(*kx));
 }
 
-result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share) {
+result<std::unique_ptr<key_answer>> answer_hybrid_key_exchange(named_group g, bytes client_share) {
   const hybrid_traits* t = find_hybrid(g);
   if (t == nullptr) return internal_errc::invalid_argument;
   TLS13_TRY_ASSIGN(auto ecdh, generate_key_exchange(t->ecdh));
-  return respond(*t, client_share, {}, std::move(ecdh));
+  return answer(*t, client_share, {}, std::move(ecdh));
+}
+
+result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share) {
+  TLS13_TRY_ASSIGN(auto a, answer_hybrid_key_exchange(g, client_share));
+  const bytes share = a->key_share();
+  std::vector<std::byte> out(share.begin(), share.end());
+  TLS13_TRY_ASSIGN(secret ss, a->finish());
+  return server_share{std::move(out), std::move(ss)};
 }
 
 result<std::unique_ptr<key_exchange>> hybrid_key_exchange_from_seeds(named_group g, bytes d, bytes z,

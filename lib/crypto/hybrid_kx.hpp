@@ -31,6 +31,9 @@ result<std::unique_ptr<key_exchange>> generate_hybrid_key_exchange(named_group g
 void prepare_hybrid_key_exchange(named_group g) noexcept;
 // Server side: encapsulate to the client's key and answer its ECDH share. A malformed client share
 // (wrong length, encapsulation key failing the FIPS 203 §7.2 check, bad ECDH point): illegal_parameter.
+// The answer's ECDH derive waits for key_answer::finish() (a ServerHello may leave first); a
+// small-order X25519 part is refused there. respond_ derives at once.
+result<std::unique_ptr<key_answer>> answer_hybrid_key_exchange(named_group g, bytes client_share);
 result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share);
 
 // Deterministic variants for test vectors: the ML-KEM seeds (d, z) or message m, and the ECDH key

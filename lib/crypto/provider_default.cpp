@@ -96,10 +96,7 @@ void default_provider::prepare_key_exchange(named_group g, kx_side side) noexcep
 result<std::unique_ptr<key_answer>> default_provider::respond_key_exchange(named_group g,
                                                                            bytes client_share) {
   // A KEM answers by encapsulating, not with a key pair of its own.
-  if (crypto::hybrid_supported(g)) {
-    TLS13_TRY_ASSIGN(auto computed, crypto::respond_hybrid_key_exchange(g, client_share));
-    return ready_answer(std::move(computed));
-  }
+  if (crypto::hybrid_supported(g)) return crypto::answer_hybrid_key_exchange(g, client_share);
   // The share is checked before anything is sent: only the derive waits for finish().
   TLS13_TRY(crypto::check_peer_share(g, client_share));
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));

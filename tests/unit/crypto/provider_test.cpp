@@ -87,6 +87,19 @@ TEST(DefaultProvider, RespondRejectsBadClientShares) {
   }
 }
 
+// ready_answer wraps a computed answer: the share as given, the secret once.
+TEST(DefaultProvider, ReadyAnswerHandsOutItsSecretOnce) {
+  const byte_vec share(32, std::byte{7});
+  auto a = ready_answer(server_share{share, secret::from(view(byte_vec(32, std::byte{9})))});
+  EXPECT_EQ(hex(a->key_share()), hex(view(share)));
+  auto first = a->finish();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(hex(first->view()), hex(view(byte_vec(32, std::byte{9}))));
+  auto second = a->finish();
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), make_error_code(internal_errc::invalid_state));
+}
+
 // A NIST-curve share off the curve is refused before any answer exists (before a ServerHello).
 TEST(DefaultProvider, RespondRefusesAPointOffTheCurveAtOnce) {
   auto p = default_crypto_provider();
