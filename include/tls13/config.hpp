@@ -217,7 +217,8 @@ struct server_config : common_config {
   // (and in a full handshake signed). The client then derives its shared secret and handshake keys
   // while we derive and sign, which takes that time off every handshake's latency, at the cost of
   // one more write (and TCP segment) per handshake. psk_ke resumptions keep one write: after their
-  // ServerHello there is nothing slow left to do.
+  // ServerHello there is nothing slow left to do. So do handshakes that accept 0-RTT: the whole
+  // flight goes first, so that 0.5-RTT data can follow it at once.
   bool flush_server_hello_early = true;
   std::chrono::seconds ticket_lifetime{7200};  // at most 7 days (validate() refuses more)
   // Resumption without (EC)DHE; see psk_ke_use. Tickets also go to clients offering psk_ke only

@@ -97,8 +97,9 @@ result<std::unique_ptr<key_answer>> default_provider::respond_key_exchange(named
                                                                            bytes client_share) {
   // A KEM answers by encapsulating, not with a key pair of its own.
   if (crypto::hybrid_supported(g)) return crypto::answer_hybrid_key_exchange(g, client_share);
-  // The share is checked before anything is sent: only the derive waits for finish().
-  TLS13_TRY(crypto::check_peer_share(g, client_share));
+  // Our groups' shares are checked before anything is sent: only the derive waits for finish().
+  // A subclass's own groups are checked by their key_exchange::complete(), at finish().
+  if (crypto::kx_supported(g)) TLS13_TRY(crypto::check_peer_share(g, client_share));
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
   return std::unique_ptr<key_answer>(std::make_unique<deferred_answer>(std::move(kx), client_share));
 }

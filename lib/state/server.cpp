@@ -195,6 +195,7 @@ result<state> connection_core::server_on_client_hello(bytes message) {
   // psk_ke: no key_share in the ServerHello, no (EC)DHE input to the key schedule (§4.2.9, §7.1).
   if (!psk_ke_) {
     TLS13_TRY_ASSIGN(rest.dhe, provider_->respond_key_exchange(c.group.group, c.group.share->key_exchange));
+    if (!rest.dhe) return internal_errc::invalid_state;  // a provider's bug, not the peer's
   }
   std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());  // for the key log
   std::array<std::byte, handshake::random_size> server_random{};
@@ -233,8 +234,9 @@ result<state> connection_core::server_on_client_hello(bytes message) {
                          : state::server_wait_finished;
   // With a certificate to sign or a shared secret to derive, the ServerHello leaves on its own: the
   // client derives its shared secret and handshake keys while we derive and sign. The rest of the
-  // flight follows at the next poll().
-  if ((!psk_accepted_ || rest.dhe) && server_cfg_->flush_server_hello_early) {
+  // flight follows at the next poll(). Not with accepted 0-RTT: the driver takes the first flush as
+  // our whole flight (0.5-RTT data may follow it, §4.4.4).
+  if ((!psk_accepted_ || rest.dhe) && !info_.early_data_accepted && server_cfg_->flush_server_hello_early) {
     // §5.1: nothing may follow the ClientHello in its record (the read key changes after it);
     // install_read() checks that when the flight is made at once, so check it before deferring.
     if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;

@@ -240,6 +240,44 @@ TEST(AsioEarlyData, AcceptedReadBeforeFinishedAndAnsweredAtHalfRtt) {
   EXPECT_EQ(srv.rest, after);
 }
 
+// A server that speaks first after accepting 0-RTT (0.5-RTT data before it reads anything, §4.4.4):
+// its handshake completes with its whole flight out, so that write goes through at once.
+TEST(AsioEarlyData, AcceptedServerWritesBeforeItReads) {
+  net::io_context io;
+  zero_rtt_contexts c;
+  listener l(io);
+  prime(io, l, c);
+  const std::string greeting = "220 ready";
+  std::string got_greeting(greeting.size(), '\0'), got_request(early_request.size(), '\0');
+  bool server_in_early = false;
+  std::size_t accepted = 0;
+  auto server = [&]() -> net::awaitable<void> {
+    tls_stream s(co_await l.acceptor.async_accept(net::use_awaitable), c.server);
+    co_await s.async_handshake(tls13::stream_base::server, net::use_awaitable);
+    server_in_early = s.in_early_data();
+    co_await net::async_write(s, net::buffer(greeting), net::use_awaitable);
+    co_await net::async_read(s, net::buffer(got_request), net::use_awaitable);
+    co_await s.async_shutdown(net::use_awaitable);
+  };
+  auto client = [&]() -> net::awaitable<void> {
+    tls_stream s(co_await net::this_coro::executor, c.client);
+    s.set_server_name("localhost");
+    co_await beast::get_lowest_layer(s).async_connect(l.endpoint(), net::use_awaitable);
+    accepted = co_await s.async_handshake_with_early_data(net::buffer(early_request), net::use_awaitable);
+    if (accepted < early_request.size())
+      co_await net::async_write(s, net::buffer(early_request.substr(accepted)), net::use_awaitable);
+    co_await net::async_read(s, net::buffer(got_greeting), net::use_awaitable);
+    co_await s.async_shutdown(net::use_awaitable);
+  };
+  spawn(io, server());
+  spawn(io, client());
+  run(io);
+  EXPECT_EQ(accepted, early_request.size());
+  EXPECT_TRUE(server_in_early);  // the handshake completed before the client's Finished
+  EXPECT_EQ(got_greeting, greeting);
+  EXPECT_EQ(got_request, early_request);
+}
+
 TEST(AsioEarlyData, RefusedByAServerWithZeroRttOffTheClientResends) {
   net::io_context io;
   zero_rtt_contexts c;

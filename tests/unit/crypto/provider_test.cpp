@@ -87,6 +87,31 @@ TEST(DefaultProvider, RespondRejectsBadClientShares) {
   }
 }
 
+// A subclass that adds a group of its own (here a made-up code point served by X25519) still
+// answers it: its key_exchange checks the client's share, at finish().
+struct extra_group_provider final : default_provider {
+  static constexpr named_group extra{0xfe01};
+  bool supports(named_group g) const noexcept override { return g == extra || default_provider::supports(g); }
+  result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override {
+    return default_provider::start_key_exchange(g == extra ? named_group::x25519 : g);
+  }
+};
+
+TEST(DefaultProvider, SubclassGroupsAreAnswered) {
+  extra_group_provider p;
+  auto client = p.start_key_exchange(extra_group_provider::extra);
+  ASSERT_TRUE(client);
+  auto server = p.respond_key_exchange(extra_group_provider::extra, (*client)->public_key());
+  ASSERT_TRUE(server) << server.error().message();
+  auto ours = (*client)->complete((*server)->key_share());
+  auto theirs = (*server)->finish();
+  ASSERT_TRUE(ours && theirs);
+  EXPECT_EQ(hex(ours->view()), hex(theirs->view()));
+  auto bad = p.respond_key_exchange(extra_group_provider::extra, view(byte_vec(31, std::byte{9})));
+  ASSERT_TRUE(bad);  // not one of ours: checked at finish()
+  EXPECT_EQ((*bad)->finish().error(), make_error_code(protocol_errc::illegal_parameter));
+}
+
 // ready_answer wraps a computed answer: the share as given, the secret once.
 TEST(DefaultProvider, ReadyAnswerHandsOutItsSecretOnce) {
   const byte_vec share(32, std::byte{7});

@@ -81,6 +81,33 @@ TEST(EarlyData, AcceptedArrivesBeforeTheHandshakeCompletes) {
   EXPECT_EQ(p.server.received, "GET / HTTP/1.1\r\n\r\nmore");
 }
 
+// With 0-RTT accepted the server's first flush is its whole flight, ServerHello to Finished, even
+// though ServerHello otherwise leaves alone (flush_server_hello_early): a driver takes it as the end
+// of the server's handshake and may write 0.5-RTT data at once (§4.4.4).
+TEST(EarlyData, AcceptedServerFlushesItsWholeFlightAtOnce) {
+  setup s;
+  ASSERT_TRUE(s.server->flush_server_hello_early);
+  s.prime();
+  auto p = s.start("GET");
+  p.transfer();
+  input_window in{mut_bytes(p.server.inbox.data(), p.server.inbox.size())};
+  auto ev = p.server.conn->poll(in, p.server.out);
+  ASSERT_TRUE(ev) << ev.error().message();
+  ASSERT_TRUE(std::holds_alternative<events::flush>(*ev));
+  p.server.inbox.erase(p.server.inbox.begin(),
+                       p.server.inbox.begin() + static_cast<std::ptrdiff_t>(in.consumed));
+  ASSERT_TRUE(p.server.conn->info().early_data_accepted);
+  EXPECT_TRUE(p.server.conn->in_early_data());
+  EXPECT_TRUE(p.server.conn->can_write());
+  EXPECT_FALSE(p.server.conn->wants_write());
+  const std::string answer = "0.5-RTT";
+  auto w = p.server.conn->write(as_bytes(answer.data(), answer.size()), p.server.out);
+  ASSERT_TRUE(w) << w.error().message();
+  ASSERT_TRUE(p.handshake()) << p.client.error.message() << " / " << p.server.error.message();
+  EXPECT_EQ(p.client.received, answer);
+  EXPECT_EQ(p.server.received, "GET");
+}
+
 TEST(EarlyData, OffNeverOffersAndTicketsWithoutItNeverAllowIt) {
   setup s;
   s.client->enable_early_data = false;
