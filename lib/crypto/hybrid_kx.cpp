@@ -129,18 +129,12 @@ result<std::unique_ptr<key_exchange>> make_client(const hybrid_traits& t, bytes 
 class hybrid_answer final : public key_answer {
  public:
   hybrid_answer(const hybrid_traits& t, std::vector<std::byte> share, secret kem_ss,
-                std::unique_ptr<key_exchange> ecdh, bytes client_ecdh)
-      : traits_(&t),
-        share_(std::move(share)),
-        kem_ss_(std::move(kem_ss)),
-        ecdh_(std::move(ecdh)),
-        client_ecdh_(client_ecdh.begin(), client_ecdh.end()) {}
+                std::unique_ptr<key_answer> ecdh)
+      : traits_(&t), share_(std::move(share)), kem_ss_(std::move(kem_ss)), ecdh_(std::move(ecdh)) {}
   bytes key_share() const noexcept override { return share_; }
   result<secret> finish() override {
-    const std::unique_ptr<key_exchange> ecdh = std::move(ecdh_);  // complete() destroys its private key
     const secret kem_ss = std::move(kem_ss_);
-    if (!ecdh) return internal_errc::invalid_state;
-    TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh->complete(client_ecdh_));
+    TLS13_TRY_ASSIGN(secret ecdh_ss, ecdh_->finish());  // once: the ECDH answer refuses a second call
     return join_secret(*traits_, kem_ss.view(), ecdh_ss.view());
   }
 
@@ -148,9 +142,16 @@ class hybrid_answer final : public key_answer {
   const hybrid_traits* traits_;
   std::vector<std::byte> share_;
   secret kem_ss_;
-  std::unique_ptr<key_exchange> ecdh_;
-  std::vector<std::byte> client_ecdh_;  // public: no wipe needed
+  std::unique_ptr<key_answer> ecdh_;
 };
+
+// An answer's share and secret at once (the one-step respond_* API).
+result<server_share> computed(key_answer& a) {
+  const bytes share = a.key_share();
+  std::vector<std::byte> out(share.begin(), share.end());
+  TLS13_TRY_ASSIGN(secret ss, a.finish());
+  return server_share{std::move(out), std::move(ss)};
+}
 
 // m empty: random encapsulation.
 result<std::unique_ptr<key_answer>> answer(const hybrid_traits& t, bytes client_share, bytes m,
@@ -172,18 +173,8 @@ result<std::unique_ptr<key_answer>> answer(const hybrid_traits& t, bytes client_
   const bytes ecdh_pub = ecdh->public_key();
   if (ecdh_pub.size() != t.ecdh_share) return internal_errc::invalid_argument;
   std::copy(ecdh_pub.begin(), ecdh_pub.end(), share.begin() + static_cast<std::ptrdiff_t>(at.ecdh_at));
-  return std::unique_ptr<key_answer>(
-      std::make_unique<hybrid_answer>(t, std::move(share), std::move(kem_ss), std::move(ecdh), parts.ecdh));
-}
-
-// The answer with its secret derived at once.
-result<server_share> respond(const hybrid_traits& t, bytes client_share, bytes m,
-                             std::unique_ptr<key_exchange> ecdh) {
-  TLS13_TRY_ASSIGN(auto a, answer(t, client_share, m, std::move(ecdh)));
-  const bytes share = a->key_share();
-  std::vector<std::byte> out(share.begin(), share.end());
-  TLS13_TRY_ASSIGN(secret ss, a->finish());
-  return server_share{std::move(out), std::move(ss)};
+  return std::unique_ptr<key_answer>(std::make_unique<hybrid_answer>(
+      t, std::move(share), std::move(kem_ss), answer_later(std::move(ecdh), parts.ecdh)));
 }
 
 }  // namespace
@@ -235,10 +226,7 @@ result<std::unique_ptr<key_answer>> answer_hybrid_key_exchange(named_group g, by
 
 result<server_share> respond_hybrid_key_exchange(named_group g, bytes client_share) {
   TLS13_TRY_ASSIGN(auto a, answer_hybrid_key_exchange(g, client_share));
-  const bytes share = a->key_share();
-  std::vector<std::byte> out(share.begin(), share.end());
-  TLS13_TRY_ASSIGN(secret ss, a->finish());
-  return server_share{std::move(out), std::move(ss)};
+  return computed(*a);
 }
 
 result<std::unique_ptr<key_exchange>> hybrid_key_exchange_from_seeds(named_group g, bytes d, bytes z,
@@ -252,7 +240,8 @@ result<server_share> respond_hybrid_key_exchange_with(named_group g, bytes clien
                                                       std::unique_ptr<key_exchange> ecdh) {
   const hybrid_traits* t = find_hybrid(g);
   if (t == nullptr || m.size() != 32) return internal_errc::invalid_argument;
-  return respond(*t, client_share, m, std::move(ecdh));
+  TLS13_TRY_ASSIGN(auto a, answer(*t, client_share, m, std::move(ecdh)));
+  return computed(*a);
 }
 
 }  // namespace tls13::crypto

@@ -280,6 +280,30 @@ result<void> check_peer_share(named_group g, bytes share) {
   return {};
 }
 
+namespace {
+
+class later_answer final : public key_answer {
+ public:
+  later_answer(std::unique_ptr<key_exchange> kx, bytes peer_share)
+      : kx_(std::move(kx)), peer_share_(peer_share.begin(), peer_share.end()) {}
+  bytes key_share() const noexcept override { return kx_ ? kx_->public_key() : bytes{}; }
+  result<secret> finish() override {
+    if (!kx_) return internal_errc::invalid_state;
+    const std::unique_ptr<key_exchange> kx = std::move(kx_);  // complete() destroys its private key
+    return kx->complete(peer_share_);
+  }
+
+ private:
+  std::unique_ptr<key_exchange> kx_;
+  std::vector<std::byte> peer_share_;  // public: no wipe needed
+};
+
+}  // namespace
+
+std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, bytes peer_share) {
+  return std::make_unique<later_answer>(std::move(kx), peer_share);
+}
+
 void prepare_key_exchange(named_group g) noexcept {
   const group_traits* t = find_group(g);
   if (t == nullptr || spare_ready(g)) return;

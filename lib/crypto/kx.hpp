@@ -29,6 +29,10 @@ void prepare_key_exchange(named_group g) noexcept;
 // An X25519 share that yields an all-zero secret is only found by complete().
 result<void> check_peer_share(named_group g, bytes share);
 
+// A key_answer around our key pair `kx`: key_share() is its public key, finish() completes it with
+// `peer_share` (copied). The share is not checked here: check_peer_share first for our own groups.
+std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, bytes peer_share);
+
 // tls13::key_exchange_from_private (tests, RFC 8448 traces).
 result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key);
 

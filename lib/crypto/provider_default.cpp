@@ -25,23 +25,6 @@ constexpr std::array<named_group, 6> k_groups{
     named_group::x25519_mlkem768, named_group::secp256r1_mlkem768, named_group::secp384r1_mlkem1024,
     named_group::x25519,          named_group::secp256r1,          named_group::secp384r1};
 
-// An (EC)DHE answer: our key pair now, the derive at finish().
-class deferred_answer final : public key_answer {
- public:
-  deferred_answer(std::unique_ptr<key_exchange> kx, bytes client_share)
-      : kx_(std::move(kx)), client_share_(client_share.begin(), client_share.end()) {}
-  bytes key_share() const noexcept override { return kx_ ? kx_->public_key() : bytes{}; }
-  result<secret> finish() override {
-    if (!kx_) return internal_errc::invalid_state;
-    const std::unique_ptr<key_exchange> kx = std::move(kx_);  // complete() destroys its private key
-    return kx->complete(client_share_);
-  }
-
- private:
-  std::unique_ptr<key_exchange> kx_;
-  std::vector<std::byte> client_share_;  // public: no wipe needed
-};
-
 class computed_answer final : public key_answer {
  public:
   explicit computed_answer(server_share s) : share_(std::move(s)), done_(false) {}
@@ -101,7 +84,7 @@ result<std::unique_ptr<key_answer>> default_provider::respond_key_exchange(named
   // A subclass's own groups are checked by their key_exchange::complete(), at finish().
   if (crypto::kx_supported(g)) TLS13_TRY(crypto::check_peer_share(g, client_share));
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
-  return std::unique_ptr<key_answer>(std::make_unique<deferred_answer>(std::move(kx), client_share));
+  return crypto::answer_later(std::move(kx), client_share);
 }
 
 std::span<const cipher_suite> default_provider::cipher_suites() const noexcept { return k_suites; }

@@ -232,11 +232,11 @@ result<state> connection_core::server_on_client_hello(bytes message) {
                      : server_cfg_->client_authentication != client_auth::none && !psk_accepted_
                          ? state::server_wait_cert
                          : state::server_wait_finished;
-  // With a certificate to sign or a shared secret to derive, the ServerHello leaves on its own: the
-  // client derives its shared secret and handshake keys while we derive and sign. The rest of the
-  // flight follows at the next poll(). Not with accepted 0-RTT: the driver takes the first flush as
-  // our whole flight (0.5-RTT data may follow it, §4.4.4).
-  if ((!psk_accepted_ || rest.dhe) && !info_.early_data_accepted && server_cfg_->flush_server_hello_early) {
+  // With a shared secret to derive (and, in a full handshake, a certificate to sign), the
+  // ServerHello leaves on its own: the client derives its shared secret and handshake keys while we
+  // derive and sign. The rest of the flight follows at the next poll(). Not with accepted 0-RTT:
+  // the driver takes the first flush as our whole flight (0.5-RTT data may follow it, §4.4.4).
+  if (rest.dhe && !info_.early_data_accepted && server_cfg_->flush_server_hello_early) {
     // §5.1: nothing may follow the ClientHello in its record (the read key changes after it);
     // install_read() checks that when the flight is made at once, so check it before deferring.
     if (records_.handshake_partial()) return protocol_errc::message_spans_key_change;
