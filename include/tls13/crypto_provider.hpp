@@ -43,9 +43,10 @@ struct server_share {
 
 // The server's answer to a client key share in two steps: key_share() for the ServerHello at once,
 // the shared secret at finish(). A server can then send its ServerHello before it derives, and the
-// client derives at the same time. respond_key_exchange has checked the client share's form (length,
-// encoding, on the curve); finish() may still refuse it (an all-zero X25519 result, RFC 8446 §7.4.2:
-// illegal_parameter). finish() may be called once; the private key is gone after it, or with the object.
+// client derives at the same time. The default provider's respond_key_exchange has checked the client
+// share (length, encoding, on the curve, X25519 not of small order); a provider's finish() may still
+// refuse it (an all-zero X25519 result, RFC 8446 §7.4.2: illegal_parameter). finish() may be called
+// once; the private key is gone after it, or with the object.
 class key_answer {
  public:
   virtual ~key_answer() = default;

@@ -24,9 +24,9 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g);
 void prepare_key_exchange(named_group g) noexcept;
 
 // Whether a client's key share for `g` can be answered: its length and encoding, and for the NIST
-// curves that the point is on the curve (what key_exchange::complete() would refuse before deriving).
+// curves that the point is on the curve (what key_exchange::complete() would refuse before deriving),
+// for X25519 that it is not of small order (its secret would be all zero, RFC 8446 §7.4.2).
 // Refused: protocol_errc::illegal_parameter; unsupported group: internal_errc::invalid_argument.
-// An X25519 share that yields an all-zero secret is only found by complete().
 result<void> check_peer_share(named_group g, bytes share);
 
 // A key_answer around our key pair `kx`: key_share() is its public key, finish() completes it with

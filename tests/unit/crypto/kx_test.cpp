@@ -40,7 +40,18 @@ TEST(KeyExchange, WycheproofX25519) {
       auto kx = from_private(named_group::x25519, unhex(t["private"].get<std::string>()));
       ASSERT_TRUE(kx) << "tc " << id;
       const auto shared = t["shared"].get<std::string>();
-      auto s = kx->complete(view(unhex(t["public"].get<std::string>())));
+      auto pub = unhex(t["public"].get<std::string>());
+      auto s = kx->complete(view(pub));
+      // check_peer_share refuses (before any ServerHello) exactly the shares whose secret is zero,
+      // with bit 255 as it is and flipped (RFC 7748 §5 masks it).
+      for (int flip = 0; flip < 2; ++flip) {
+        auto early = check_peer_share(named_group::x25519, view(pub));
+        EXPECT_EQ(!early, shared == std::string(64, '0')) << "tc " << id << " bit 255 flipped: " << flip;
+        if (!early) {
+          EXPECT_EQ(early.error(), protocol_errc::illegal_parameter) << "tc " << id;
+        }
+        pub[31] ^= std::byte{0x80};
+      }
       if (shared == std::string(64, '0')) {
         // RFC 8446 §7.4.2: an all-zero result must be refused whatever Wycheproof calls it.
         ASSERT_FALSE(s) << "tc " << id << " all-zero shared secret accepted";
@@ -182,7 +193,7 @@ TEST(KeyExchange, ForkedChildDoesNotUseTheParentsSpare) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     std::array<std::byte, 33> msg{};
-    msg[0] = std::byte{spare_ready(named_group::x25519) ? 1 : 0};
+    msg[0] = spare_ready(named_group::x25519) ? std::byte{1} : std::byte{0};
     auto kx = generate_key_exchange(named_group::x25519);
     if (kx) std::copy_n((*kx)->public_key().begin(), 32, msg.begin() + 1);
     const bool ok = kx && write(fds[1], msg.data(), msg.size()) == static_cast<ssize_t>(msg.size());

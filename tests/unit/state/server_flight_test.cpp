@@ -140,7 +140,7 @@ TEST(ServerFlight, PskKeResumptionKeepsOneWrite) {
 }
 
 // A client provider whose X25519 share is the u-coordinate 0, a point of small order: the
-// well-formed share that only the derive can refuse (RFC 8446 §7.4.2, all-zero secret).
+// well-formed share whose secret would be all zero (RFC 8446 §7.4.2).
 struct zero_share_provider final : default_provider {
   struct zero_share final : key_exchange {
     std::array<std::byte, 32> zeros{};
@@ -155,16 +155,15 @@ struct zero_share_provider final : default_provider {
   void prepare_key_exchange(named_group, kx_side) noexcept override {}
 };
 
-// The server derives after its ServerHello left, so a low-order share is found then: it fails
-// with illegal_parameter and says so in a plaintext alert (it has no handshake key yet).
-TEST(ServerFlight, ALowOrderShareFailsTheHandshakeAfterTheServerHello) {
+// A low-order share is found before the server answers (check_peer_share): it fails with
+// illegal_parameter in a plaintext alert, and nothing else is written: no ServerHello, no CCS.
+TEST(ServerFlight, ALowOrderShareIsRefusedBeforeTheServerHello) {
   setup s;
   s.client->groups = {named_group::x25519};
   s.client->provider = std::make_shared<zero_share_provider>();
   auto p = make_pair(s.client, s.server);
-  const auto first = server_takes_client_hello(p);
-  ASSERT_EQ(first.types, (std::vector<int>{handshake, ccs}));
-  p.server.out.clear();
+  ASSERT_TRUE(p.client.pump());
+  p.transfer();
   EXPECT_FALSE(p.server.pump());
   EXPECT_EQ(p.server.error, make_error_code(protocol_errc::illegal_parameter));
   const auto out = p.server.out.data();
