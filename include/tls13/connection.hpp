@@ -37,6 +37,12 @@ struct input_window {
   mut_bytes bytes;
   std::size_t consumed = 0;
   bool transport_eof = false;  // no more bytes will come (TCP FIN)
+  // Optional, outside `bytes`: where the application's data should go (a read's buffer). A record
+  // whose plaintext fits is decrypted straight into it: app_data's payload then starts at
+  // app_destination.data() and counts as taken in full (no consume_app_data, nothing delivered
+  // again). The destination is also written to, then wiped, by a record that turns out not to be
+  // application data or fails to open.
+  mut_bytes app_destination{};
 };
 
 // Caller-owned output: the core appends whole TLS records.
@@ -78,7 +84,7 @@ struct handshake_done {
   bool early_data_accepted = false;
 };
 struct app_data {
-  tls13::bytes payload;  // view into the input window
+  tls13::bytes payload;  // view into the input window, or into input_window::app_destination
   bool early = false;    // server: 0-RTT data, received before the handshake completed (replayable)
 };
 struct peer_closed {};

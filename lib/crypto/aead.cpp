@@ -4,6 +4,9 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
+
 #include "tls13/errors.hpp"
 
 namespace tls13::crypto {
@@ -89,18 +92,26 @@ result<std::size_t> aead_ctx::seal(bytes nonce, bytes aad, bytes plaintext, byte
 }
 
 result<std::size_t> aead_ctx::open(bytes nonce, bytes aad, mut_bytes data) noexcept {
+  return open(nonce, aad, bytes(data), data);
+}
+
+result<std::size_t> aead_ctx::open(bytes nonce, bytes aad, bytes data, mut_bytes out) noexcept {
   if (ctx_ == nullptr || dir_ != direction::open) return internal_errc::invalid_state;
   if (nonce.size() != aead_nonce_size) return internal_errc::invalid_argument;
   if (data.size() < aead_tag_size) return protocol_errc::bad_record_mac;
   const std::size_t ct_len = data.size() - aead_tag_size;
+  if (out.size() < ct_len) return internal_errc::invalid_argument;
+  // EVP takes the expected tag through a non-const pointer but only reads it.
+  std::array<std::byte, aead_tag_size> tag{};
+  std::copy(data.begin() + static_cast<std::ptrdiff_t>(ct_len), data.end(), tag.begin());
   int len = 0;
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, u8(nonce.data()), 0, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, aead_tag_size, data.data() + ct_len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, aead_tag_size, tag.data()) != 1 ||
       EVP_CipherUpdate(ctx_, nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) != 1 ||
-      EVP_CipherUpdate(ctx_, u8(data.data()), &len, u8(data.data()), static_cast<int>(ct_len)) != 1)
+      EVP_CipherUpdate(ctx_, u8(out.data()), &len, u8(data.data()), static_cast<int>(ct_len)) != 1)
     return internal_errc::crypto_failure;
   int fin = 0;
-  if (EVP_CipherFinal_ex(ctx_, u8(data.data() + len), &fin) != 1) return protocol_errc::bad_record_mac;
+  if (EVP_CipherFinal_ex(ctx_, u8(out.data() + len), &fin) != 1) return protocol_errc::bad_record_mac;
   return ct_len;
 }
 

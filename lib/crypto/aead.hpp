@@ -54,6 +54,9 @@ class aead_ctx {
   // A wrong tag is protocol_errc::bad_record_mac; the buffer then holds garbage and must be dropped.
   // Only for direction::open.
   result<std::size_t> open(bytes nonce, bytes aad, mut_bytes data) noexcept;
+  // The same from ciphertext||tag `data` into out[0, data.size() - 16), which may be elsewhere
+  // (out.size() >= data.size() - 16). On a wrong tag `out` holds garbage: the caller wipes it.
+  result<std::size_t> open(bytes nonce, bytes aad, bytes data, mut_bytes out) noexcept;
 
  private:
   aead_ctx(aead_alg a, direction d, evp_cipher_ctx_st* c) noexcept : alg_(a), dir_(d), ctx_(c) {}

@@ -102,7 +102,27 @@ bool record_layer::write_key_exhausted_soon() const noexcept { return impl_->wri
 
 void record_layer::set_max_handshake_message(std::size_t n) noexcept { impl_->max_handshake_message = n; }
 
-result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window, std::size_t& consumed) {
+namespace {
+
+// A decrypted TLSInnerPlaintext: content || type || zeros (RFC 8446 §5.2, §5.4).
+result<record_layer::inbound> inner_plaintext(mut_bytes plaintext) {
+  // §5.4: the whole TLSInnerPlaintext, padding included, is at most 2^14 + 1 octets.
+  if (plaintext.size() > max_plaintext + 1) return decode_errc::record_too_large;
+  // Scan from the end for the type byte.
+  std::size_t i = plaintext.size();
+  while (i > 0 && plaintext[i - 1] == std::byte{0}) --i;
+  if (i == 0) return protocol_errc::bad_padding;
+  const auto inner = static_cast<content_type>(plaintext[i - 1]);
+  if (inner == content_type::change_cipher_spec) return protocol_errc::unexpected_message;
+  if ((inner == content_type::handshake || inner == content_type::alert) && i - 1 == 0)
+    return protocol_errc::empty_fragment;
+  return record_layer::inbound{inner, plaintext.first(i - 1), true};
+}
+
+}  // namespace
+
+result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window, std::size_t& consumed,
+                                                                mut_bytes dest) {
   if (window.size() < header_size) return std::optional<inbound>{};
   const auto type = static_cast<content_type>(window[0]);
   const std::size_t len = static_cast<std::size_t>(window[3]) << 8 | static_cast<std::size_t>(window[4]);
@@ -135,7 +155,12 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   if (type != content_type::application_data) return protocol_errc::unexpected_message;
   if (rd.seq == UINT64_MAX) return protocol_errc::key_limit_reached;
   const auto nonce = rd.nonce();
-  auto opened = rd.aead->open(nonce, window.first(header_size), payload);
+  // Into the caller's destination when the plaintext fits (len >= 16 is checked by open()).
+  const bool to_dest = len >= crypto::aead_tag_size && dest.size() >= len - crypto::aead_tag_size;
+  auto opened = to_dest ? rd.aead->open(nonce, window.first(header_size), payload, dest)
+                        : rd.aead->open(nonce, window.first(header_size), payload);
+  if (!opened && to_dest) secure_wipe(dest.first(len - crypto::aead_tag_size));  // unauthenticated
+  if (to_dest) payload = dest;
   if (!opened && d.skip_budget > 0 && d.skip_budget >= len) {
     d.skip_budget -= len;  // rejected 0-RTT data under a key we do not have
     return std::optional<inbound>(inbound{content_type::invalid, {}, true});
@@ -143,17 +168,14 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   TLS13_TRY_ASSIGN(const std::size_t pt_len, std::move(opened));
   d.skip_budget = 0;  // once a record decrypts, trial decryption is over
   ++rd.seq;
-  // §5.4: the whole TLSInnerPlaintext, padding included, is at most 2^14 + 1 octets.
-  if (pt_len > max_plaintext + 1) return decode_errc::record_too_large;
-  // TLSInnerPlaintext: content || type || zeros. Scan from the end for the type byte.
-  std::size_t i = pt_len;
-  while (i > 0 && payload[i - 1] == std::byte{0}) --i;
-  if (i == 0) return protocol_errc::bad_padding;
-  const auto inner = static_cast<content_type>(payload[i - 1]);
-  if (inner == content_type::change_cipher_spec) return protocol_errc::unexpected_message;
-  if ((inner == content_type::handshake || inner == content_type::alert) && i - 1 == 0)
-    return protocol_errc::empty_fragment;
-  return std::optional<inbound>(inbound{inner, payload.first(i - 1), true});
+  auto in = inner_plaintext(payload.first(pt_len));
+  if (!in) {
+    if (to_dest) secure_wipe(dest.first(pt_len));  // nothing of a refused record stays there
+    return in.error();
+  }
+  in->in_destination = to_dest;
+  in->destination_used = to_dest ? pt_len : 0;
+  return std::optional<inbound>(*in);
 }
 
 namespace {

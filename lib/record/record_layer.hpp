@@ -20,12 +20,17 @@ class record_layer {
 
   struct inbound {
     content_type type;  // the real type (inner type for protected records)
-    mut_bytes payload;  // decrypted in place inside the caller's window
+    mut_bytes payload;  // decrypted in place inside the caller's window, or at the start of `dest`
     bool was_protected;
+    bool in_destination = false;       // payload is in `dest` (read()), not in the window
+    std::size_t destination_used = 0;  // octets of `dest` written (the whole TLSInnerPlaintext)
   };
   // The next record at the front of `window`. nullopt: incomplete, read more. `consumed` is set
-  // to the record's size on the wire whenever a record is returned.
-  result<std::optional<inbound>> read(mut_bytes window, std::size_t& consumed);
+  // to the record's size on the wire whenever a record is returned. A protected record whose
+  // plaintext fits `dest` (which must not overlap `window`) is decrypted there instead of in place,
+  // which saves the caller a copy of application data. A record that fails to open is wiped from
+  // `dest`; one that is not application data the caller wipes once it has taken it in.
+  result<std::optional<inbound>> read(mut_bytes window, std::size_t& consumed, mut_bytes dest = {});
 
   result<void> set_read_keys(const keyschedule::traffic_keys& k);
   result<void> set_write_keys(const keyschedule::traffic_keys& k);

@@ -114,14 +114,25 @@ result<event> connection_core::poll(input_window& in, output_sink& out) {
 result<std::optional<event>> connection_core::process_record(input_window& in) {
   mut_bytes window = in.bytes.subspan(in.consumed);
   std::size_t used = 0;
-  TLS13_TRY_ASSIGN(auto rec, records_.read(window, used));
+  TLS13_TRY_ASSIGN(auto rec, records_.read(window, used, in.app_destination));
   if (!rec) {
     if (in.transport_eof) return protocol_errc::truncated;  // EOF without close_notify
     return std::optional<event>(events::need_input{});
   }
+  // A record opened into the caller's destination: only application data may stay there.
+  const auto wipe_destination = [&] {
+    if (rec->in_destination) secure_wipe(in.app_destination.first(rec->destination_used));
+  };
   if (rec->type == content_type::application_data && !rec->payload.empty()) {
-    TLS13_TRY(check_application_data(rec->payload.size()));
+    if (auto ok = check_application_data(rec->payload.size()); !ok) {
+      wipe_destination();
+      return ok.error();
+    }
     app_early_ = state_ == state::server_wait_eoed;
+    if (rec->in_destination) {  // already where the caller wants it: taken in full
+      in.consumed += used;
+      return std::optional<event>(events::app_data{rec->payload, app_early_});
+    }
     app_start_ = static_cast<std::size_t>(rec->payload.data() - window.data());
     app_len_ = rec->payload.size();
     app_offset_ = 0;
@@ -129,7 +140,9 @@ result<std::optional<event>> connection_core::process_record(input_window& in) {
     return std::optional<event>(events::app_data{rec->payload, app_early_});
   }
   in.consumed += used;
-  return on_plaintext(rec->type, rec->payload);
+  auto r = on_plaintext(rec->type, rec->payload);
+  wipe_destination();
+  return r;
 }
 
 result<void> connection_core::check_application_data(std::size_t n) {

@@ -52,6 +52,9 @@ struct endpoint {
   std::vector<std::byte> inbox;  // bytes from the peer not yet consumed
   vector_sink out;
   std::string received;
+  // When not empty: offered to poll() as input_window::app_destination, as a read's buffer would be.
+  std::vector<std::byte> app_destination;
+  int opened_in_destination = 0;  // app_data events delivered straight into app_destination
   // Answers events::replay_check (server with external_anti_replay); unset: the pump stops there.
   std::function<replay_verdict(bytes)> on_replay_check;
   int replay_checks = 0;
@@ -62,6 +65,7 @@ struct endpoint {
   bool pump() {
     for (int guard = 0; guard < 1000; ++guard) {
       input_window in{mut_bytes(inbox.data(), inbox.size())};
+      in.app_destination = mut_bytes(app_destination.data(), app_destination.size());
       auto ev = conn->poll(in, out);
       // Views in the event point into `inbox`: use them before compacting it.
       struct compact {
@@ -86,7 +90,10 @@ struct endpoint {
       if (std::holds_alternative<events::handshake_done>(*ev)) done = true;
       if (auto* a = std::get_if<events::app_data>(&*ev)) {
         received.append(reinterpret_cast<const char*>(a->payload.data()), a->payload.size());
-        conn->consume_app_data(a->payload.size());
+        if (!app_destination.empty() && a->payload.data() == app_destination.data())
+          ++opened_in_destination;  // taken in full already
+        else
+          conn->consume_app_data(a->payload.size());
       }
       if (std::holds_alternative<events::peer_closed>(*ev)) {
         peer_closed = true;

@@ -240,6 +240,49 @@ TEST(RecordLayer, PaddingIsStrippedAndAllZeroIsRejected) {
   EXPECT_EQ(read_error(r5, craft({std::byte{21}})), make_error_code(protocol_errc::empty_fragment));
 }
 
+// read() with a destination: a protected record whose plaintext fits is opened there (the window
+// keeps its ciphertext); one that does not fit is opened in place; a refused record leaves zeros.
+TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
+  byte_vec inner{std::byte{'h'}, std::byte{'e'}, std::byte{'y'}, std::byte{23}};
+  inner.resize(inner.size() + 12, std::byte{0});  // TLSInnerPlaintext of 16 octets
+  const auto wire = craft(inner);
+  for (std::size_t room : {std::size_t{16}, std::size_t{100}}) {
+    auto r = keyed_reader();
+    auto copy = wire;
+    byte_vec dest(room, std::byte{0xaa});
+    std::size_t used = 0;
+    auto rec = r.read(copy, used, dest);
+    ASSERT_TRUE(rec && rec->has_value());
+    EXPECT_EQ(used, wire.size());
+    EXPECT_TRUE((*rec)->in_destination);
+    EXPECT_EQ((*rec)->destination_used, 16u);
+    EXPECT_EQ((*rec)->payload.data(), dest.data());
+    EXPECT_EQ(hex((*rec)->payload), "686579");
+    EXPECT_EQ(copy, wire);  // out of place: the window is untouched
+  }
+  auto r = keyed_reader();
+  auto copy = wire;
+  byte_vec small(15, std::byte{0xaa});
+  std::size_t used = 0;
+  auto rec = r.read(copy, used, small);
+  ASSERT_TRUE(rec && rec->has_value());
+  EXPECT_FALSE((*rec)->in_destination);
+  EXPECT_EQ((*rec)->payload.data(), copy.data() + 5);
+  EXPECT_EQ(small, byte_vec(15, std::byte{0xaa}));
+  // Refused after opening into the destination: a wrong tag (unauthenticated plaintext) or an
+  // all-zero inner plaintext (bad padding) leaves zeros where it was written.
+  auto tampered = wire;
+  tampered.back() ^= std::byte{1};
+  for (const auto& bad : {tampered, craft(byte_vec(16, std::byte{0}))}) {
+    auto rr = keyed_reader();
+    auto w = bad;
+    byte_vec dest(20, std::byte{0xaa});
+    EXPECT_FALSE(rr.read(w, used, dest));
+    EXPECT_EQ(hex(bytes(dest).first(16)), std::string(32, '0'));
+    EXPECT_EQ(hex(bytes(dest).subspan(16)), "aaaaaaaa");
+  }
+}
+
 TEST(RecordLayer, HandshakeReassembly) {
   record_layer r;
   r.set_max_handshake_message(100);

@@ -3,6 +3,7 @@
 // failures (unknown CA, wrong name, no common parameters, tampering) with the alerts they cause.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -295,6 +296,31 @@ TEST(Handshake, KeyUpdateBothWays) {
   ASSERT_TRUE(p.server.conn->key_update(p.server.out, false));
   EXPECT_EQ(send(p.server, p.client, p, "again"), "again");
   EXPECT_EQ(send(p.client, p.server, p, "and back"), "and back");
+}
+
+// input_window::app_destination (a read's buffer): application data is opened straight into it
+// and taken in full; a post-handshake message opened there (a KeyUpdate) is wiped once taken in;
+// a record whose plaintext does not fit is opened in place as before.
+TEST(Handshake, ApplicationDataOpensIntoTheReadersBuffer) {
+  auto p = make_pair(client_cfg(), server_cfg());
+  ASSERT_TRUE(p.handshake());
+  auto& dest = p.client.app_destination;
+  dest.assign(64, std::byte{0xaa});
+  EXPECT_EQ(send(p.server, p.client, p, "straight in"), "straight in");
+  EXPECT_EQ(p.client.opened_in_destination, 1);
+  EXPECT_TRUE(p.client.inbox.empty());  // the record was consumed at once
+  std::fill(dest.begin(), dest.end(), std::byte{0xaa});
+  ASSERT_TRUE(p.server.conn->key_update(p.server.out, false));
+  ASSERT_TRUE(p.run());
+  // The KeyUpdate's TLSInnerPlaintext: a 4-octet header, 1 octet, the inner type (6 octets).
+  const auto wiped = std::find_if(dest.begin(), dest.end(), [](std::byte b) { return b != std::byte{0}; });
+  EXPECT_EQ(wiped - dest.begin(), 6);
+  EXPECT_TRUE(std::all_of(wiped, dest.end(), [](std::byte b) { return b == std::byte{0xaa}; }));
+  EXPECT_EQ(send(p.server, p.client, p, "new keys"), "new keys");
+  EXPECT_EQ(p.client.opened_in_destination, 2);
+  dest.assign(8, std::byte{0});  // 8 octets: "too long for it" + its inner type does not fit
+  EXPECT_EQ(send(p.server, p.client, p, "too long for it"), "too long for it");
+  EXPECT_EQ(p.client.opened_in_destination, 2);
 }
 
 TEST(Handshake, CloseNotifyHalfClose) {

@@ -4,6 +4,7 @@
 // io.hpp) do that and call the step again.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -43,20 +44,26 @@ class engine {
   // was consumed), so an idle connection with a pending read holds 512 bytes, not 17 KiB.
   static constexpr std::size_t record_room = 17 * 1024, quiet_room = 512, quiet_read = 4096;
 
-  // Room for more input (compacts consumed bytes away first; n: at least this much).
+  // Room for more input, at least n octets (default: a record, or quiet_room when quiet). While data
+  // flows, a read usually ends inside a record; its unconsumed start is moved to the front of the
+  // buffer rather than copied into a new one, and a buffer that must grow for it gets room for two
+  // records, so one read can take in more than one record.
   boost::asio::mutable_buffer input_space(std::size_t n = 0) {
     const std::size_t held = in_end_ - in_begin_;
     if (n == 0) n = held == 0 && quiet_ ? quiet_room : record_room;
     if (held == 0) in_begin_ = in_end_ = 0;
-    if (in_cap_ - in_end_ < n) {
-      const std::size_t cap = held + n;
+    if (in_cap_ - in_end_ >= n) return {in_.get() + in_end_, in_cap_ - in_end_};
+    if (in_cap_ - held >= n) {
+      std::memmove(in_.get(), in_.get() + in_begin_, held);
+    } else {
+      const std::size_t cap = held == 0 ? n : std::max(held + n, 2 * record_room);
       std::unique_ptr<std::byte[]> bigger(new std::byte[cap]);  // no zero-fill: reads write it
       if (held != 0) std::memcpy(bigger.get(), in_.get() + in_begin_, held);
       in_ = std::move(bigger);
       in_cap_ = cap;
-      in_begin_ = 0;
-      in_end_ = held;
     }
+    in_begin_ = 0;
+    in_end_ = held;
     return {in_.get() + in_end_, in_cap_ - in_end_};
   }
   void input_arrived(std::size_t n) noexcept {
@@ -119,8 +126,9 @@ class engine {
   step_result key_update_step(bool request_peer_update, bool already_written);
 
  private:
-  result<event> poll() {
-    input_window in{mut_bytes(in_.get() + in_begin_, in_end_ - in_begin_), 0, eof_};
+  // app_destination: a read's buffer, where the core may decrypt application data directly.
+  result<event> poll(mut_bytes app_destination = {}) {
+    input_window in{mut_bytes(in_.get() + in_begin_, in_end_ - in_begin_), 0, eof_, app_destination};
     auto ev = conn_->poll(in, out_);
     in_begin_ += in.consumed;
     // Everything read is consumed (no record is being delivered) and the traffic is quiet: give
@@ -198,15 +206,27 @@ step_result engine::read_step(const MutableBuffers& buffers) {
   if (!conn_) return {want::done, boost::asio::error::not_connected};
   if (boost::asio::buffer_size(buffers) == 0) return {want::done};
   if (peer_closed_) return {want::done, boost::asio::error::eof};
+  // The first non-empty buffer: a record whose plaintext fits is decrypted straight into it.
+  mut_bytes dest;
+  for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+       ++it) {
+    const boost::asio::mutable_buffer b = *it;
+    if (b.size() == 0) continue;
+    dest = mut_bytes(static_cast<std::byte*>(b.data()), b.size());
+    break;
+  }
   for (;;) {
-    auto ev = poll();
+    auto ev = poll(dest);
     if (!ev)
       return output_pending() && !writing_busy_ ? step_result{want::output_done, to_boost(ev.error())}
                                                 : fail(ev.error());
     if (auto* a = std::get_if<events::app_data>(&*ev)) {
+      const bool in_place = a->payload.data() == dest.data();  // already in the caller's buffer
       const std::size_t n =
-          boost::asio::buffer_copy(buffers, boost::asio::const_buffer(a->payload.data(), a->payload.size()));
-      conn_->consume_app_data(n);
+          in_place ? a->payload.size()
+                   : boost::asio::buffer_copy(
+                         buffers, boost::asio::const_buffer(a->payload.data(), a->payload.size()));
+      if (!in_place) conn_->consume_app_data(n);
       if (a->early) early_read_ += n;
       return {want::done, {}, n};
     }
