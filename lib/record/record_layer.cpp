@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "crypto/aead.hpp"
@@ -104,6 +105,12 @@ void record_layer::set_max_handshake_message(std::size_t n) noexcept { impl_->ma
 
 namespace {
 
+// Whether two ranges share no octet (std::less: a total order even across unrelated objects).
+bool apart(bytes a, bytes b) noexcept {
+  const std::less<const std::byte*> before;
+  return !before(a.data(), b.data() + b.size()) || !before(b.data(), a.data() + a.size());
+}
+
 // A decrypted TLSInnerPlaintext: content || type || zeros (RFC 8446 §5.2, §5.4).
 result<record_layer::inbound> inner_plaintext(mut_bytes plaintext) {
   // §5.4: the whole TLSInnerPlaintext, padding included, is at most 2^14 + 1 octets.
@@ -155,8 +162,10 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
   if (type != content_type::application_data) return protocol_errc::unexpected_message;
   if (rd.seq == UINT64_MAX) return protocol_errc::key_limit_reached;
   const auto nonce = rd.nonce();
-  // Into the caller's destination when the plaintext fits (len >= 16 is checked by open()).
-  const bool to_dest = len >= crypto::aead_tag_size && dest.size() >= len - crypto::aead_tag_size;
+  // Into the caller's destination when the plaintext fits (len >= 16 is checked by open()) and the
+  // destination is apart from the window (out-of-place AEAD must not overlap its input).
+  const bool to_dest = !dest.empty() && len >= crypto::aead_tag_size &&
+                       dest.size() >= len - crypto::aead_tag_size && apart(dest, window);
   auto opened = to_dest ? rd.aead->open(nonce, window.first(header_size), payload, dest)
                         : rd.aead->open(nonce, window.first(header_size), payload);
   if (!opened && to_dest) secure_wipe(dest.first(len - crypto::aead_tag_size));  // unauthenticated

@@ -241,7 +241,8 @@ TEST(RecordLayer, PaddingIsStrippedAndAllZeroIsRejected) {
 }
 
 // read() with a destination: a protected record whose plaintext fits is opened there (the window
-// keeps its ciphertext); one that does not fit is opened in place; a refused record leaves zeros.
+// keeps its ciphertext); one that does not fit, or a destination overlapping the window, is opened
+// in place; a refused record leaves zeros.
 TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
   byte_vec inner{std::byte{'h'}, std::byte{'e'}, std::byte{'y'}, std::byte{23}};
   inner.resize(inner.size() + 12, std::byte{0});  // TLSInnerPlaintext of 16 octets
@@ -269,6 +270,15 @@ TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
   EXPECT_FALSE((*rec)->in_destination);
   EXPECT_EQ((*rec)->payload.data(), copy.data() + 5);
   EXPECT_EQ(small, byte_vec(15, std::byte{0xaa}));
+  // A destination that overlaps the window (the tail of the same buffer): opened in place.
+  byte_vec shared = wire;
+  shared.resize(wire.size() + 64);
+  auto r2 = keyed_reader();
+  auto rec2 = r2.read(mut_bytes(shared).first(wire.size()), used, mut_bytes(shared).subspan(8));
+  ASSERT_TRUE(rec2 && rec2->has_value());
+  EXPECT_FALSE((*rec2)->in_destination);
+  EXPECT_EQ((*rec2)->payload.data(), shared.data() + 5);
+  EXPECT_EQ(hex((*rec2)->payload), "686579");
   // Refused after opening into the destination: a wrong tag (unauthenticated plaintext) or an
   // all-zero inner plaintext (bad padding) leaves zeros where it was written.
   auto tampered = wire;

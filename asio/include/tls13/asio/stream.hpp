@@ -182,6 +182,9 @@ class stream : public boost::asio::ssl::stream_base {
   std::uint64_t early_bytes_read() const noexcept { return engine_.early_bytes_read(); }
 
   // ---- data
+  // A read decrypts a record straight into the first buffer when it fits there, so it may write past
+  // the count it returns within that buffer (the record's type octet and padding; zeros where a
+  // record that is not data, or is refused, was opened). Anything past that count is not kept.
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
     boost::system::error_code ec;

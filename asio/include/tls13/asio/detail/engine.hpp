@@ -56,7 +56,9 @@ class engine {
     if (in_cap_ - held >= n) {
       std::memmove(in_.get(), in_.get() + in_begin_, held);
     } else {
-      const std::size_t cap = held == 0 ? n : std::max(held + n, 2 * record_room);
+      // Two records' room only while data flows: a quiet connection (a slow or stalled peer) keeps
+      // the smallest buffer that holds what it has sent and one more record.
+      const std::size_t cap = held == 0 || quiet_ ? held + n : std::max(held + n, 2 * record_room);
       std::unique_ptr<std::byte[]> bigger(new std::byte[cap]);  // no zero-fill: reads write it
       if (held != 0) std::memcpy(bigger.get(), in_.get() + in_begin_, held);
       in_ = std::move(bigger);
