@@ -4,9 +4,6 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include <algorithm>
-#include <array>
-
 #include "tls13/errors.hpp"
 
 namespace tls13::crypto {
@@ -101,12 +98,11 @@ result<std::size_t> aead_ctx::open(bytes nonce, bytes aad, bytes data, mut_bytes
   if (data.size() < aead_tag_size) return protocol_errc::bad_record_mac;
   const std::size_t ct_len = data.size() - aead_tag_size;
   if (out.size() < ct_len) return internal_errc::invalid_argument;
-  // EVP takes the expected tag through a non-const pointer but only reads it.
-  std::array<std::byte, aead_tag_size> tag{};
-  std::copy(data.begin() + static_cast<std::ptrdiff_t>(ct_len), data.end(), tag.begin());
+  // EVP takes the expected tag through a non-const pointer but only copies it into the context.
+  void* const tag = const_cast<std::byte*>(data.data() + ct_len);
   int len = 0;
   if (EVP_CipherInit_ex2(ctx_, nullptr, nullptr, u8(nonce.data()), 0, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, aead_tag_size, tag.data()) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, aead_tag_size, tag) != 1 ||
       EVP_CipherUpdate(ctx_, nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) != 1 ||
       EVP_CipherUpdate(ctx_, u8(out.data()), &len, u8(data.data()), static_cast<int>(ct_len)) != 1)
     return internal_errc::crypto_failure;

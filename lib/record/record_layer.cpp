@@ -182,7 +182,6 @@ result<std::optional<record_layer::inbound>> record_layer::read(mut_bytes window
     if (to_dest) secure_wipe(dest.first(pt_len));  // nothing of a refused record stays there
     return in.error();
   }
-  in->in_destination = to_dest;
   in->destination_used = to_dest ? pt_len : 0;
   return std::optional<inbound>(*in);
 }

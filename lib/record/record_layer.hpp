@@ -22,8 +22,10 @@ class record_layer {
     content_type type;  // the real type (inner type for protected records)
     mut_bytes payload;  // decrypted in place inside the caller's window, or at the start of `dest`
     bool was_protected;
-    bool in_destination = false;       // payload is in `dest` (read()), not in the window
     std::size_t destination_used = 0;  // octets of `dest` written (the whole TLSInnerPlaintext)
+    // The payload is in `dest` (read()), not in the window: a record opened there has at least its
+    // inner type octet, so nothing written means nothing there.
+    bool in_destination() const noexcept { return destination_used != 0; }
   };
   // The next record at the front of `window`. nullopt: incomplete, read more. `consumed` is set
   // to the record's size on the wire whenever a record is returned. A protected record whose

@@ -121,7 +121,7 @@ result<std::optional<event>> connection_core::process_record(input_window& in) {
   }
   // A record opened into the caller's destination: only application data may stay there.
   const auto wipe_destination = [&] {
-    if (rec->in_destination) secure_wipe(in.app_destination.first(rec->destination_used));
+    if (rec->in_destination()) secure_wipe(in.app_destination.first(rec->destination_used));
   };
   if (rec->type == content_type::application_data && !rec->payload.empty()) {
     if (auto ok = check_application_data(rec->payload.size()); !ok) {
@@ -129,7 +129,7 @@ result<std::optional<event>> connection_core::process_record(input_window& in) {
       return ok.error();
     }
     app_early_ = state_ == state::server_wait_eoed;
-    if (rec->in_destination) {  // already where the caller wants it: taken in full
+    if (rec->in_destination()) {  // already where the caller wants it: taken in full
       in.consumed += used;
       return std::optional<event>(events::app_data{rec->payload, app_early_});
     }

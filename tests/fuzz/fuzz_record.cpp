@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::size_t used = 0;
       auto rec = layer->read(rest, used, to);
       if (!rec || !*rec) break;
-      if ((*rec)->in_destination) {  // the payload and what was written lie within the destination
+      if ((*rec)->in_destination()) {  // the payload and what was written lie within the destination
         if ((*rec)->destination_used > to.size() || (*rec)->payload.data() != to.data() ||
             (*rec)->payload.size() > (*rec)->destination_used)
           __builtin_trap();

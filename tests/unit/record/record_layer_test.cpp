@@ -255,7 +255,7 @@ TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
     auto rec = r.read(copy, used, dest);
     ASSERT_TRUE(rec && rec->has_value());
     EXPECT_EQ(used, wire.size());
-    EXPECT_TRUE((*rec)->in_destination);
+    EXPECT_TRUE((*rec)->in_destination());
     EXPECT_EQ((*rec)->destination_used, 16u);
     EXPECT_EQ((*rec)->payload.data(), dest.data());
     EXPECT_EQ(hex((*rec)->payload), "686579");
@@ -267,7 +267,7 @@ TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
   std::size_t used = 0;
   auto rec = r.read(copy, used, small);
   ASSERT_TRUE(rec && rec->has_value());
-  EXPECT_FALSE((*rec)->in_destination);
+  EXPECT_FALSE((*rec)->in_destination());
   EXPECT_EQ((*rec)->payload.data(), copy.data() + 5);
   EXPECT_EQ(small, byte_vec(15, std::byte{0xaa}));
   // A destination that overlaps the window (the tail of the same buffer): opened in place.
@@ -276,7 +276,7 @@ TEST(RecordLayer, OpensIntoTheDestinationWhenThePlaintextFits) {
   auto r2 = keyed_reader();
   auto rec2 = r2.read(mut_bytes(shared).first(wire.size()), used, mut_bytes(shared).subspan(8));
   ASSERT_TRUE(rec2 && rec2->has_value());
-  EXPECT_FALSE((*rec2)->in_destination);
+  EXPECT_FALSE((*rec2)->in_destination());
   EXPECT_EQ((*rec2)->payload.data(), shared.data() + 5);
   EXPECT_EQ(hex((*rec2)->payload), "686579");
   // Refused after opening into the destination: a wrong tag (unauthenticated plaintext) or an
