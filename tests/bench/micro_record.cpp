@@ -83,16 +83,22 @@ void RawEvpSeal(benchmark::State& st) {
   EVP_CIPHER_free(cipher);
 }
 
-void RecordOpen(benchmark::State& st) {
-  const auto& s = suites[st.range(0)];
-  // Seal as many records as there will be iterations would be unbounded: instead reset the reader's
-  // sequence number each time so one sealed record opens again and again.
-  record::record_layer writer, reader;
+// One sealed 16 KiB record of suite s, and `reader` keyed to open it. Sealing as many records as
+// there will be iterations would be unbounded: the benchmarks reset the reader's sequence number
+// each time so this one record opens again and again.
+std::vector<std::byte> sealed_record(benchmark::State& st, const suite& s, record::record_layer& reader) {
+  record::record_layer writer;
   if (!writer.set_write_keys(keys(s)) || !reader.set_read_keys(keys(s))) st.SkipWithError("keys");
   std::vector<std::byte> payload(record_payload, std::byte{'p'});
   reuse_sink sealed;
   if (!writer.write(content_type::application_data, payload, sealed)) st.SkipWithError("seal");
-  const std::vector<std::byte> wire(sealed.data().begin(), sealed.data().end());
+  return {sealed.data().begin(), sealed.data().end()};
+}
+
+void RecordOpen(benchmark::State& st) {
+  const auto& s = suites[st.range(0)];
+  record::record_layer reader;
+  const std::vector<std::byte> wire = sealed_record(st, s, reader);
   std::vector<std::byte> work(wire.size());
   for (auto _ : st) {
     std::copy(wire.begin(), wire.end(), work.begin());  // decryption is in place
@@ -111,13 +117,8 @@ void RecordOpen(benchmark::State& st) {
 // ::app_destination), 1 opens straight into that buffer. Both start from the same copy of the wire
 // bytes (the in-place open needs a fresh one each time), so the ratio shows the copy saved.
 void RecordDeliver(benchmark::State& st) {
-  const auto& s = suites[0];
-  record::record_layer writer, reader;
-  if (!writer.set_write_keys(keys(s)) || !reader.set_read_keys(keys(s))) st.SkipWithError("keys");
-  std::vector<std::byte> payload(record_payload, std::byte{'p'});
-  reuse_sink sealed;
-  if (!writer.write(content_type::application_data, payload, sealed)) st.SkipWithError("seal");
-  const std::vector<std::byte> wire(sealed.data().begin(), sealed.data().end());
+  record::record_layer reader;
+  const std::vector<std::byte> wire = sealed_record(st, suites[0], reader);
   std::vector<std::byte> work(wire.size()), app(65536);
   const bool into_destination = st.range(0) == 1;
   for (auto _ : st) {
