@@ -81,3 +81,6 @@ build() {
 # ccache: share cache entries between checkouts in different directories (CI clones elsewhere).
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TLS13_ROOT}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+# The tests' precompiled header (tests/CMakeLists.txt): ccache caches neither its users nor the header
+# itself without these; CMake rebuilds the header whenever its flags change.
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}

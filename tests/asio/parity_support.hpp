@@ -171,4 +171,28 @@ struct fixture {
   }
 };
 
+// The typed suites of parity_test.cpp and parity_ops_test.cpp: one fixture type for both files.
+template <class T>
+class Parity : public ::testing::Test {};
+template <class T>
+class ParityTimeout : public ::testing::Test {};
+
+// The peer's close_notify is net::error::eof; the side that shut down first completes its
+// send-and-wait shutdown once the other side answers with its own close_notify.
+template <class T>
+void shutdown_first(fixture<T>& f, typename T::stream& first, typename T::stream& second) {
+  error_code first_ec = net::error::would_block, read_ec, second_ec = net::error::would_block;
+  char byte = 0;
+  second.async_read_some(net::buffer(&byte, 1), [&](error_code ec, std::size_t n) {
+    read_ec = ec;
+    EXPECT_EQ(n, 0u);
+    second.async_shutdown([&](error_code ec2) { second_ec = ec2; });
+  });
+  first.async_shutdown([&](error_code ec) { first_ec = ec; });
+  f.run();
+  EXPECT_EQ(read_ec, net::error::eof) << read_ec.message();
+  EXPECT_FALSE(first_ec) << first_ec.message();
+  EXPECT_FALSE(second_ec) << second_ec.message();
+}
+
 }  // namespace parity
