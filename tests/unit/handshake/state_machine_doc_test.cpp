@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "handshake/transitions.hpp"
+#include "test_support.hpp"
 
 namespace tls13::handshake {
 namespace {
@@ -29,7 +30,7 @@ std::string render() {
 }
 
 TEST(StateMachineDoc, MatchesTheTable) {
-  const std::string path = std::string(TLS13_VECTORS_DIR) + "/../../docs/STATE_MACHINE.md";
+  const std::string path = test::vector_path("../../docs/STATE_MACHINE.md");
   if (std::getenv("TLS13_WRITE_STATE_MACHINE_DOC") != nullptr) std::ofstream(path) << render();
   std::ifstream f(path);
   ASSERT_TRUE(f) << "missing " << path;

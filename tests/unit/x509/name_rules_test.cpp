@@ -32,7 +32,9 @@ TEST(NameRules, DnsMatchingFunction) {
   EXPECT_TRUE(x509::valid_dns_name("a-b_c.example"));
   EXPECT_FALSE(x509::valid_dns_name("-a.example"));
   EXPECT_FALSE(x509::valid_dns_name("a..example"));
-  EXPECT_FALSE(x509::valid_dns_name(std::string(64, 'a') + ".example"));
+  std::string long_label(64, 'a');  // appended in place: GCC 12 -Warray-bounds false positive on operator+
+  long_label += ".example";
+  EXPECT_FALSE(x509::valid_dns_name(long_label));
 }
 
 struct san_case {
