@@ -89,7 +89,9 @@ class crypto_provider {
   virtual std::span<const signature_scheme> signature_schemes() const noexcept = 0;
 };
 
-// libcrypto: RAND_bytes, the system clock, X25519 / P-256 / P-384 through EVP_PKEY.
+// libcrypto: RAND_bytes (draws of up to 64 octets come from a per-thread buffer of its output that a
+// forked child never shares, see lib/crypto/random_pool.hpp), the system clock, X25519 / P-256 / P-384
+// through EVP_PKEY.
 // Every member is virtual so a subclass can override one piece and keep the rest.
 class default_provider : public crypto_provider {
  public:

@@ -1,12 +1,10 @@
 // The libcrypto-backed default_provider.
-#include <openssl/rand.h>
-
 #include <array>
-#include <climits>
 
 #include "crypto/hybrid_kx.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/ossl_ptr.hpp"
+#include "crypto/random_pool.hpp"
 #include "crypto/signature.hpp"
 #include "tls13/crypto_provider.hpp"
 #include "tls13/errors.hpp"
@@ -47,13 +45,7 @@ std::unique_ptr<key_answer> ready_answer(server_share computed) {
 }
 
 result<void> default_provider::random(mut_bytes out) {
-  // RAND_bytes takes an int length; fill large requests in pieces.
-  while (!out.empty()) {
-    const std::size_t n = out.size() < static_cast<std::size_t>(INT_MAX) ? out.size() : INT_MAX;
-    if (RAND_bytes(crypto::detail::u8(out.data()), static_cast<int>(n)) != 1)
-      return crypto::detail::fail(internal_errc::random_failure);
-    out = out.subspan(n);
-  }
+  if (!crypto::pooled_random(out)) return crypto::detail::fail(internal_errc::random_failure);
   return {};
 }
 
