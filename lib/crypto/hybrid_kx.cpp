@@ -161,7 +161,7 @@ result<std::unique_ptr<key_answer>> answer(const hybrid_traits& t, bytes client_
   if (client_share.size() != sz.encapsulation_key + t.ecdh_share) return protocol_errc::illegal_parameter;
   const share_parts parts = split(t, client_share, sz.encapsulation_key);
   // A bad ECDH point is refused now, before anything is sent (only the derive waits).
-  TLS13_TRY(check_peer_share(t.ecdh, parts.ecdh));
+  TLS13_TRY_ASSIGN(checked_share ecdh_peer, check_peer_share(t.ecdh, parts.ecdh));
   // The ciphertext goes straight into its place in our share.
   std::vector<std::byte> share(sz.ciphertext + t.ecdh_share);
   const share_layout at = layout(t, sz.ciphertext);
@@ -174,7 +174,7 @@ result<std::unique_ptr<key_answer>> answer(const hybrid_traits& t, bytes client_
   if (ecdh_pub.size() != t.ecdh_share) return internal_errc::invalid_argument;
   std::copy(ecdh_pub.begin(), ecdh_pub.end(), share.begin() + static_cast<std::ptrdiff_t>(at.ecdh_at));
   return std::unique_ptr<key_answer>(std::make_unique<hybrid_answer>(
-      t, std::move(share), std::move(kem_ss), answer_later(std::move(ecdh), parts.ecdh)));
+      t, std::move(share), std::move(kem_ss), answer_later(std::move(ecdh), std::move(ecdh_peer))));
 }
 
 }  // namespace

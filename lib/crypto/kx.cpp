@@ -234,6 +234,13 @@ class evp_key_exchange final : public key_exchange {
     return derive(*traits_, own.get(), peer.get());
   }
 
+  // complete() with a peer key that import_peer() has made and checked already.
+  result<secret> complete_with(EVP_PKEY* peer) {
+    pkey_ptr own = std::move(key_);
+    if (!own) return internal_errc::invalid_state;
+    return derive(*traits_, own.get(), peer);
+  }
+
  private:
   const group_traits* traits_;
   pkey_ptr key_;
@@ -313,40 +320,48 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g) {
   return new_key_exchange(*t);
 }
 
-result<void> check_peer_share(named_group g, bytes share) {
+result<checked_share> check_peer_share(named_group g, bytes share) {
   const group_traits* t = find_group(g);
   if (t == nullptr) return internal_errc::invalid_argument;
   if (share.size() != t->share_size) return protocol_errc::illegal_parameter;
+  checked_share out{g, share, nullptr};
   if (t->curve == nullptr) {  // any 32 octets are a u-coordinate (RFC 7748 §5); some of small order
     if (x25519_small_order_share(share)) return protocol_errc::illegal_parameter;
-    return {};
+    return out;
   }
-  TLS13_TRY(import_peer(*t, share));
-  return {};
+  TLS13_TRY_ASSIGN(out.key, import_peer(*t, share));
+  return out;
 }
 
 namespace {
 
 class later_answer final : public key_answer {
  public:
-  later_answer(std::unique_ptr<key_exchange> kx, bytes peer_share)
-      : kx_(std::move(kx)), peer_share_(peer_share.begin(), peer_share.end()) {}
+  later_answer(std::unique_ptr<key_exchange> kx, checked_share peer)
+      : kx_(std::move(kx)),
+        group_(peer.group),
+        peer_key_(std::move(peer.key)),
+        peer_share_(peer.octets.begin(), peer.octets.end()) {}
   bytes key_share() const noexcept override { return kx_ ? kx_->public_key() : bytes{}; }
   result<secret> finish() override {
     if (!kx_) return internal_errc::invalid_state;
     const std::unique_ptr<key_exchange> kx = std::move(kx_);  // complete() destroys its private key
+    if (auto* ours = dynamic_cast<evp_key_exchange*>(kx.get()); ours && peer_key_ && kx->group() == group_)
+      return ours->complete_with(peer_key_.get());
     return kx->complete(peer_share_);
   }
 
  private:
   std::unique_ptr<key_exchange> kx_;
+  named_group group_;
+  pkey_ptr peer_key_;                  // public: no wipe needed
   std::vector<std::byte> peer_share_;  // public: no wipe needed
 };
 
 }  // namespace
 
-std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, bytes peer_share) {
-  return std::make_unique<later_answer>(std::move(kx), peer_share);
+std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, checked_share peer) {
+  return std::make_unique<later_answer>(std::move(kx), std::move(peer));
 }
 
 void prepare_key_exchange(named_group g) noexcept {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "crypto/ossl_ptr.hpp"
 #include "tls13/crypto_provider.hpp"
 
 namespace tls13::crypto {
@@ -23,15 +24,24 @@ result<std::unique_ptr<key_exchange>> generate_key_exchange(named_group g);
 // unsupported group, when a spare is there already, or on failure.
 void prepare_key_exchange(named_group g) noexcept;
 
+// A client's key share that check_peer_share accepted. For the NIST curves it keeps the key libcrypto
+// imported and checked, so that answering does not import and check the same point a second time.
+struct checked_share {
+  named_group group{};
+  bytes octets;          // the caller's buffer: answer_later copies what it needs
+  detail::pkey_ptr key;  // null for X25519, whose octets are used as they are
+};
+
 // Whether a client's key share for `g` can be answered: its length and encoding, and for the NIST
 // curves that the point is on the curve (what key_exchange::complete() would refuse before deriving),
 // for X25519 that it is not of small order (its secret would be all zero, RFC 8446 §7.4.2).
 // Refused: protocol_errc::illegal_parameter; unsupported group: internal_errc::invalid_argument.
-result<void> check_peer_share(named_group g, bytes share);
+result<checked_share> check_peer_share(named_group g, bytes share);
 
 // A key_answer around our key pair `kx`: key_share() is its public key, finish() completes it with
-// `peer_share` (copied). The share is not checked here: check_peer_share first for our own groups.
-std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, bytes peer_share);
+// the checked share `peer` (its octets copied). A key pair of ours and of peer.group derives with
+// peer.key directly; any other key_exchange (a subclass's) gets complete(peer.octets).
+std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, checked_share peer);
 
 // tls13::key_exchange_from_private (tests, RFC 8448 traces).
 result<std::unique_ptr<key_exchange>> key_exchange_from_private(named_group g, bytes private_key);

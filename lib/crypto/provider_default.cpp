@@ -74,9 +74,12 @@ result<std::unique_ptr<key_answer>> default_provider::respond_key_exchange(named
   if (crypto::hybrid_supported(g)) return crypto::answer_hybrid_key_exchange(g, client_share);
   // Our groups' shares are checked before anything is sent: only the derive waits for finish().
   // A subclass's own groups are checked by their key_exchange::complete(), at finish().
-  if (crypto::kx_supported(g)) TLS13_TRY(crypto::check_peer_share(g, client_share));
+  crypto::checked_share peer{g, client_share, nullptr};
+  if (crypto::kx_supported(g)) {
+    TLS13_TRY_ASSIGN(peer, crypto::check_peer_share(g, client_share));
+  }
   TLS13_TRY_ASSIGN(auto kx, start_key_exchange(g));
-  return crypto::answer_later(std::move(kx), client_share);
+  return crypto::answer_later(std::move(kx), std::move(peer));
 }
 
 std::span<const cipher_suite> default_provider::cipher_suites() const noexcept { return k_suites; }

@@ -1,6 +1,6 @@
 // Key-exchange primitives per handshake, side by side in tls13_micro_bench: X25519 through EVP (the
 // same calls as tls13_bench's `crypto` scenario) next to our ML-KEM-768 / ML-KEM-1024 (lib/crypto/mlkem).
-//   tls13_micro_bench --benchmark_filter='X25519|MlKem'
+//   tls13_micro_bench --benchmark_filter='X25519|MlKem|ServerKeyAnswer'
 // A TLS client pays keygen + decaps, a server encaps (plus X25519 keygen + derive each in a hybrid group);
 // the client keeps its key as an mlkem::decapsulation_key (the *Expanded benchmarks, MlKemHandshake).
 #include <benchmark/benchmark.h>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/mlkem.hpp"
+#include "tls13/crypto_provider.hpp"
 
 namespace {
 
@@ -38,6 +39,23 @@ void X25519Derive(benchmark::State& st) {
   }
   EVP_PKEY_free(mine);
   EVP_PKEY_free(peer);
+}
+
+// A server's whole answer to one client key share, through the public provider interface: the share's
+// check, our key pair (no spare: each iteration makes a new one) and the derive. Arg: the group's code point.
+void ServerKeyAnswer(benchmark::State& st) {
+  const auto g = static_cast<tls13::named_group>(st.range(0));
+  const auto provider = tls13::default_crypto_provider();
+  auto client = provider->start_key_exchange(g);
+  if (!client) return st.SkipWithError("client key");
+  const std::vector<std::byte> share((*client)->public_key().begin(), (*client)->public_key().end());
+  for (auto _ : st) {
+    auto answer = provider->respond_key_exchange(g, share);
+    if (!answer) return st.SkipWithError("respond");
+    auto s = (*answer)->finish();
+    if (!s) return st.SkipWithError("finish");
+    benchmark::DoNotOptimize(s->view().data());
+  }
 }
 
 mlkem::parameter_set set_of(const benchmark::State& st) {
@@ -116,6 +134,7 @@ void MlKemHandshake(benchmark::State& st) {
 
 BENCHMARK(X25519Keygen);
 BENCHMARK(X25519Derive);
+BENCHMARK(ServerKeyAnswer)->Arg(0x001d)->Arg(0x0017)->Arg(0x0018);  // X25519, P-256, P-384
 BENCHMARK(MlKemKeygen)->Arg(768)->Arg(1024);
 BENCHMARK(MlKemEncaps)->Arg(768)->Arg(1024);
 BENCHMARK(MlKemDecaps)->Arg(768)->Arg(1024);

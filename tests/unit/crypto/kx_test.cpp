@@ -83,14 +83,28 @@ void run_wycheproof_ecdh(const char* file, named_group g, int min_cases) {
       auto kx = from_private(g, unhex(t["private"].get<std::string>()));
       ASSERT_TRUE(kx) << "tc " << id << ": private key refused";
       EXPECT_EQ(kx->public_key().size(), kx_share_size(g));
-      auto s = kx->complete(view(unhex(t["public"].get<std::string>())));
+      const byte_vec pub = unhex(t["public"].get<std::string>());
+      auto s = kx->complete(view(pub));
+      // The server's path: the share is imported and checked once (check_peer_share), and the
+      // answer derives with that checked key.
+      const bool passes_check = check_peer_share(g, view(pub)).has_value();
+      auto answered = [&]() -> result<secret> {
+        TLS13_TRY_ASSIGN(checked_share c, check_peer_share(g, view(pub)));
+        return answer_later(from_private(g, unhex(t["private"].get<std::string>())), std::move(c))->finish();
+      }();
       if (t["result"] == "valid") {
         ASSERT_TRUE(s) << "tc " << id << " (" << t["comment"] << "): " << s.error().message();
         EXPECT_EQ(hex(s->view()), t["shared"].get<std::string>()) << "tc " << id;
+        ASSERT_TRUE(answered) << "tc " << id << ": " << answered.error().message();
+        EXPECT_EQ(hex(answered->view()), t["shared"].get<std::string>()) << "tc " << id;
       } else {
         // invalid, and "acceptable" compressed points: RFC 8446 §4.2.8.2 allows only 0x04||X||Y.
         ASSERT_FALSE(s) << "tc " << id << " (" << t["comment"] << ") accepted";
         EXPECT_EQ(s.error(), protocol_errc::illegal_parameter) << "tc " << id;
+        // Refused before anything is sent, not only at the derive.
+        EXPECT_FALSE(passes_check) << "tc " << id << " passed check_peer_share";
+        ASSERT_FALSE(answered) << "tc " << id;
+        EXPECT_EQ(answered.error(), protocol_errc::illegal_parameter) << "tc " << id;
         ++rejected;
       }
       ++ran;
