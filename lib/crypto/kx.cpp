@@ -226,19 +226,20 @@ class evp_key_exchange final : public key_exchange {
   named_group group() const noexcept override { return traits_->group; }
   bytes public_key() const noexcept override { return public_; }
 
-  result<secret> complete(bytes peer_share) override {
+  result<secret> complete(bytes peer_share) override { return complete_with(nullptr, peer_share); }
+
+  // `checked_peer`: the peer's key as import_peer() made and checked it (check_peer_share), or null
+  // to import `peer_share` here.
+  result<secret> complete_with(EVP_PKEY* checked_peer, bytes peer_share) {
     // Taken out of the object: the private key dies on return, whatever the outcome.
     pkey_ptr own = std::move(key_);
     if (!own) return internal_errc::invalid_state;
-    TLS13_TRY_ASSIGN(pkey_ptr peer, import_peer(*traits_, peer_share));
-    return derive(*traits_, own.get(), peer.get());
-  }
-
-  // complete() with a peer key that import_peer() has made and checked already.
-  result<secret> complete_with(EVP_PKEY* peer) {
-    pkey_ptr own = std::move(key_);
-    if (!own) return internal_errc::invalid_state;
-    return derive(*traits_, own.get(), peer);
+    pkey_ptr imported;
+    if (checked_peer == nullptr) {
+      TLS13_TRY_ASSIGN(imported, import_peer(*traits_, peer_share));
+      checked_peer = imported.get();
+    }
+    return derive(*traits_, own.get(), checked_peer);
   }
 
  private:
@@ -337,24 +338,26 @@ namespace {
 
 class later_answer final : public key_answer {
  public:
-  later_answer(std::unique_ptr<key_exchange> kx, checked_share peer)
-      : kx_(std::move(kx)),
-        group_(peer.group),
-        peer_key_(std::move(peer.key)),
-        peer_share_(peer.octets.begin(), peer.octets.end()) {}
+  // The checked key fits only a key pair of ours on the same curve. Anything else (X25519, whose
+  // share keeps no key, or a subclass's key_exchange) is completed from a copy of the octets.
+  later_answer(std::unique_ptr<key_exchange> kx, checked_share peer) : kx_(std::move(kx)) {
+    if (peer.key && kx_ && kx_->group() == peer.group &&
+        dynamic_cast<evp_key_exchange*>(kx_.get()) != nullptr)
+      peer_key_ = std::move(peer.key);
+    else
+      peer_share_.assign(peer.octets.begin(), peer.octets.end());
+  }
   bytes key_share() const noexcept override { return kx_ ? kx_->public_key() : bytes{}; }
   result<secret> finish() override {
     if (!kx_) return internal_errc::invalid_state;
     const std::unique_ptr<key_exchange> kx = std::move(kx_);  // complete() destroys its private key
-    if (auto* ours = dynamic_cast<evp_key_exchange*>(kx.get()); ours && peer_key_ && kx->group() == group_)
-      return ours->complete_with(peer_key_.get());
+    if (peer_key_) return static_cast<evp_key_exchange&>(*kx).complete_with(peer_key_.get(), {});
     return kx->complete(peer_share_);
   }
 
  private:
   std::unique_ptr<key_exchange> kx_;
-  named_group group_;
-  pkey_ptr peer_key_;                  // public: no wipe needed
+  pkey_ptr peer_key_;                  // set: kx_ is an evp_key_exchange of the share's group
   std::vector<std::byte> peer_share_;  // public: no wipe needed
 };
 

@@ -39,8 +39,8 @@ struct checked_share {
 result<checked_share> check_peer_share(named_group g, bytes share);
 
 // A key_answer around our key pair `kx`: key_share() is its public key, finish() completes it with
-// the checked share `peer` (its octets copied). A key pair of ours and of peer.group derives with
-// peer.key directly; any other key_exchange (a subclass's) gets complete(peer.octets).
+// the checked share `peer`. A key pair of ours on peer.group derives with peer.key directly; any other
+// key_exchange (a subclass's) gets complete() with a copy of peer.octets.
 std::unique_ptr<key_answer> answer_later(std::unique_ptr<key_exchange> kx, checked_share peer);
 
 // tls13::key_exchange_from_private (tests, RFC 8448 traces).

@@ -48,7 +48,8 @@ void ServerKeyAnswer(benchmark::State& st) {
   const auto provider = tls13::default_crypto_provider();
   auto client = provider->start_key_exchange(g);
   if (!client) return st.SkipWithError("client key");
-  const std::vector<std::byte> share((*client)->public_key().begin(), (*client)->public_key().end());
+  const tls13::bytes pub = (*client)->public_key();
+  const std::vector<std::byte> share(pub.begin(), pub.end());
   for (auto _ : st) {
     auto answer = provider->respond_key_exchange(g, share);
     if (!answer) return st.SkipWithError("respond");

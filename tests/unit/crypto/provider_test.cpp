@@ -105,6 +105,42 @@ TEST(DefaultProvider, SubclassGroupsAreAnswered) {
   EXPECT_EQ((*bad)->finish().error(), make_error_code(protocol_errc::illegal_parameter));
 }
 
+// A subclass that serves P-256 with a key_exchange of its own (here a wrapper around ours): the
+// server's checked P-256 key fits only our own key pairs, so this one is completed from the octets.
+struct wrapped_key_exchange final : key_exchange {
+  explicit wrapped_key_exchange(std::unique_ptr<key_exchange> inner) : inner_(std::move(inner)) {}
+  named_group group() const noexcept override { return inner_->group(); }
+  bytes public_key() const noexcept override { return inner_->public_key(); }
+  result<secret> complete(bytes peer_share) override {
+    ++completions;
+    return inner_->complete(peer_share);
+  }
+  static inline int completions = 0;
+
+ private:
+  std::unique_ptr<key_exchange> inner_;
+};
+struct wrapping_provider final : default_provider {
+  result<std::unique_ptr<key_exchange>> start_key_exchange(named_group g) override {
+    TLS13_TRY_ASSIGN(auto kx, default_provider::start_key_exchange(g));
+    return std::unique_ptr<key_exchange>(std::make_unique<wrapped_key_exchange>(std::move(kx)));
+  }
+};
+
+TEST(DefaultProvider, SubclassKeyExchangeOnOurCurveIsCompletedFromTheShare) {
+  wrapping_provider p;
+  auto client = default_provider{}.start_key_exchange(named_group::secp256r1);
+  ASSERT_TRUE(client);
+  auto server = p.respond_key_exchange(named_group::secp256r1, (*client)->public_key());
+  ASSERT_TRUE(server) << server.error().message();
+  const int before = wrapped_key_exchange::completions;
+  auto ours = (*client)->complete((*server)->key_share());
+  auto theirs = (*server)->finish();
+  ASSERT_TRUE(ours && theirs);
+  EXPECT_EQ(hex(ours->view()), hex(theirs->view()));
+  EXPECT_EQ(wrapped_key_exchange::completions, before + 1);
+}
+
 // ready_answer wraps a computed answer: the share as given, the secret once.
 TEST(DefaultProvider, ReadyAnswerHandsOutItsSecretOnce) {
   const byte_vec share(32, std::byte{7});
